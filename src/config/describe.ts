@@ -1,0 +1,48 @@
+import { SCHEMA, envName, flagName, type OptionName, type Options } from './schema'
+import type { OptionSpec } from './option-types'
+
+const KEYS = Object.keys(SCHEMA) as OptionName[]
+
+function spec (key: OptionName): OptionSpec<unknown> {
+  return SCHEMA[key] as OptionSpec<unknown>
+}
+
+function shownDefault (key: OptionName): string {
+  const s = spec(key)
+  const text = s.format(s.default)
+  return text === '' ? '(empty)' : text
+}
+
+/** --help: every option with its environment variable and default, generated from the schema. */
+export function renderHelp (version: string): string {
+  const lines = [
+    `kafka-healthz ${version}: Kafka broker health as Kubernetes probes, Prometheus metrics and a status page.`,
+    '',
+    'Usage:',
+    '  kafka-healthz [options]          serve /livez /readyz /startupz /status /metrics /ping',
+    '  kafka-healthz check [options]    run the checks once (or until --wait) and exit 0 when healthy, 1 when not',
+    '',
+    'Every option is also an environment variable; a flag wins over the environment, which wins over the default.',
+    'Durations take 250ms, 5s, 1m or plain milliseconds. Bad configuration exits with status 2.',
+    '',
+    'Options:',
+  ]
+  for (const key of KEYS) {
+    const s = spec(key)
+    const head = s.secret === true ? `(env only) ${envName(key)}` : `--${flagName(key)}  ${envName(key)}`
+    lines.push(`  ${head}`)
+    lines.push(`      ${s.help} Default: ${shownDefault(key)}.`)
+  }
+  lines.push('  -h, --help       show this help', '  --version        print the version')
+  return lines.join('\n') + '\n'
+}
+
+/** Options as shown in /status and the start-up log: secrets are replaced, never echoed. */
+export function publicOptions (options: Options): Record<string, string> {
+  return Object.fromEntries(KEYS.map((key) => {
+    const value: unknown = options[key]
+    const s = spec(key)
+    const shown = s.secret === true ? (value === '' ? '' : '<redacted>') : s.format(value)
+    return [key, shown]
+  }))
+}

@@ -1,0 +1,109 @@
+import { formatDuration, parseDuration } from './duration'
+
+/**
+ * One option of the agent. The schema in schema.ts is a record of these: flags, environment
+ * variables, defaults, validation, --help and the README table all come from it.
+ */
+export interface OptionSpec<T> {
+  readonly help: string
+  readonly default: T
+  /** What a valid value looks like, quoted in errors: "--port: got "x", expected an integer from 1 to 65535". */
+  readonly expected: string
+  /** Returns undefined when the raw text is not a valid value. */
+  readonly parse: (raw: string) => T | undefined
+  readonly format: (value: T) => string
+  /** Secrets are read from the environment or a file only: a flag would show in `ps` and in the pod spec. */
+  readonly secret?: true
+  /** Options that only the one-shot `check` command reads. */
+  readonly oneShot?: true
+}
+
+type Extra = Pick<OptionSpec<unknown>, 'secret' | 'oneShot'>
+
+export function str (help: string, def = '', extra: Extra = {}): OptionSpec<string> {
+  return { help, default: def, expected: 'a string', parse: (raw) => raw, format: (v) => v, ...extra }
+}
+
+export function int (help: string, def: number, min: number, max: number): OptionSpec<number> {
+  return {
+    help,
+    default: def,
+    expected: `an integer from ${min} to ${max}`,
+    parse: (raw) => {
+      if (!/^-?\d+$/.test(raw.trim())) return undefined
+      const n = Number(raw)
+      return n >= min && n <= max ? n : undefined
+    },
+    format: String,
+  }
+}
+
+export function duration (help: string, def: number, min = 1, extra: Extra = {}): OptionSpec<number> {
+  return {
+    help,
+    default: def,
+    expected: `a duration like 250ms, 5s or 1m (at least ${formatDuration(min)})`,
+    parse: (raw) => {
+      const ms = parseDuration(raw)
+      return ms !== undefined && ms >= min ? ms : undefined
+    },
+    format: formatDuration,
+    ...extra,
+  }
+}
+
+export function bool (help: string, def = false): OptionSpec<boolean> {
+  return {
+    help,
+    default: def,
+    expected: 'true or false',
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase()
+      if (v === 'true' || v === '1' || v === 'yes') return true
+      if (v === 'false' || v === '0' || v === 'no') return false
+      return undefined
+    },
+    format: String,
+  }
+}
+
+export function oneOf<const C extends readonly string[]> (help: string, choices: C, def: C[number], extra: Extra = {}): OptionSpec<C[number]> {
+  return {
+    help,
+    default: def,
+    expected: `one of ${choices.join(', ')}`,
+    parse: (raw) => choices.find((c) => c === raw.trim().toLowerCase()),
+    format: (v) => v,
+    ...extra,
+  }
+}
+
+/** A comma-separated list; blanks are dropped so a trailing comma is harmless. */
+export function list (help: string, expected: string, item: (raw: string) => boolean = () => true): OptionSpec<readonly string[]> {
+  return {
+    help,
+    default: [],
+    expected,
+    parse: (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+      return items.every(item) ? items : undefined
+    },
+    format: (v) => v.join(','),
+  }
+}
+
+/** host:port, with IPv6 hosts in brackets ([::1]:9092). Empty means "not configured". */
+export function address (help: string, def = ''): OptionSpec<string> {
+  return {
+    help,
+    default: def,
+    expected: 'host:port, e.g. localhost:9092 or [::1]:9092',
+    parse: (raw) => {
+      const v = raw.trim()
+      if (v === '') return ''
+      const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s,]+):(\d{1,5})$/.exec(v)
+      return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535 ? v : undefined
+    },
+    format: (v) => v,
+  }
+}

@@ -1,0 +1,98 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ENV_PREFIX, SCHEMA, envName, flagName, type OptionName, type Options } from './schema'
+import type { OptionSpec } from './option-types'
+
+/** A configuration mistake: reported as one line and exit status 2, never with a stack trace. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export interface ParsedArgs {
+  command: 'serve' | 'check'
+  help: boolean
+  version: boolean
+  options: Options
+}
+
+const KEYS = Object.keys(SCHEMA) as OptionName[]
+const BY_FLAG = new Map(KEYS.map((k) => [flagName(k), k]))
+const BY_ENV = new Map(KEYS.map((k) => [envName(k), k]))
+
+const PARSE_ARGS_OPTIONS: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(KEYS.map((k) => [flagName(k), { type: isBool(k) ? 'boolean' : 'string' }] as const)),
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+}
+
+function spec (key: OptionName): OptionSpec<unknown> {
+  return SCHEMA[key] as OptionSpec<unknown>
+}
+
+function isBool (key: OptionName): boolean {
+  return typeof SCHEMA[key].default === 'boolean'
+}
+
+function convert (key: OptionName, raw: string, source: string): unknown {
+  const s = spec(key)
+  const value = s.parse(raw)
+  if (value === undefined) {
+    const shown = s.secret === true ? '<redacted>' : JSON.stringify(raw)
+    throw new ConfigError(`${source}: got ${shown}, expected ${s.expected}`)
+  }
+  return value
+}
+
+/**
+ * Reads flags and environment into typed options. Flags win over the environment, which wins
+ * over defaults. Unknown flags and unknown HEALTHZ_* variables are errors: a typo in a pod
+ * spec should stop the agent at start, not silently fall back to a default.
+ */
+export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  const options = Object.fromEntries(KEYS.map((k) => [k, SCHEMA[k].default])) as Record<OptionName, unknown>
+
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue
+    const key = BY_ENV.get(name)
+    if (key === undefined) throw new ConfigError(`${name}: unknown environment variable; see --help for the options`)
+    options[key] = convert(key, raw, name)
+  }
+
+  // strict:false lets us word every error ourselves; tokens keep "--flag=value" and "--flag value" apart.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+    options: PARSE_ARGS_OPTIONS,
+  })
+
+  let command: ParsedArgs['command'] = 'serve'
+  let help = false
+  let version = false
+  const positionals: string[] = []
+  for (const token of tokens) {
+    if (token.kind === 'positional') { positionals.push(token.value); continue }
+    if (token.kind !== 'option') continue
+    if (token.name === 'help' || token.name === 'h') { help = true; continue }
+    if (token.name === 'version') { version = true; continue }
+    const key = BY_FLAG.get(token.name)
+    if (key === undefined) throw new ConfigError(`${token.rawName}: unknown flag; see --help for the options`)
+    if (spec(key).secret === true) {
+      throw new ConfigError(`--${token.name}: secrets are not accepted as flags (they show in ps and pod specs); set ${envName(key)} or use --${token.name}-file`)
+    }
+    if (isBool(key)) {
+      options[key] = token.value === undefined ? true : convert(key, token.value, `--${token.name}`)
+    } else {
+      if (token.value === undefined) throw new ConfigError(`--${token.name}: missing value, expected ${spec(key).expected}`)
+      options[key] = convert(key, token.value, `--${token.name}`)
+    }
+  }
+
+  if (positionals.length > 0) {
+    if (positionals[0] !== 'check' || positionals.length > 1) {
+      throw new ConfigError(`${JSON.stringify(positionals.join(' '))}: unknown command, expected no command (serve) or "check"`)
+    }
+    command = 'check'
+  }
+  return { command, help, version, options: options as Options }
+}

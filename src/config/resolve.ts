@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs'
+import { formatDuration } from './duration'
+import { ConfigError } from './parse-options'
+import { envName, flagName, type Options } from './schema'
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
+
+export interface KafkaTarget {
+  address: string
+  /** Node id this broker must have in the metadata; undefined skips the id check. */
+  brokerId: number | undefined
+  minBrokers: number
+  clientId: string
+  tls: { ca?: string, cert?: string, key?: string, servername?: string, rejectUnauthorized: boolean } | undefined
+  sasl: { mechanism: SaslMechanism, username: string, password: string } | undefined
+}
+
+/** The configuration the agent runs with: options, plus everything derived from them and read from files. */
+export interface Config extends Readonly<Options> {
+  readonly kafka: KafkaTarget | undefined
+}
+
+export interface ResolveDeps {
+  readFile: (path: string) => string
+  /** $HOSTNAME: a StatefulSet pod's hostname is its pod name. */
+  hostname: string | undefined
+}
+
+const defaultDeps: ResolveDeps = {
+  readFile: (path) => readFileSync(path, 'utf8'),
+  hostname: process.env.HOSTNAME,
+}
+
+function flag (key: keyof Options): string {
+  return `--${flagName(key)}`
+}
+
+function readOption (deps: ResolveDeps, key: keyof Options, path: string): string {
+  try {
+    return deps.readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new ConfigError(`${flag(key)}: got ${JSON.stringify(path)}, expected a readable file (${code})`)
+  }
+}
+
+function brokerId (o: Options, deps: ResolveDeps): number | undefined {
+  const raw = o.kafkaBrokerId.trim()
+  if (raw === '') return undefined
+  if (/^\d+$/.test(raw)) return Number(raw)
+  if (raw !== 'auto') throw new ConfigError(`${flag('kafkaBrokerId')}: got ${JSON.stringify(raw)}, expected a node id (0 or more), "auto" or empty`)
+  const pod = o.podName !== '' ? o.podName : (deps.hostname ?? '')
+  // StatefulSet pods are named <set>-<ordinal>; nothing else tells us which broker we sit beside.
+  const m = /-(\d+)$/.exec(pod)
+  if (m === null) {
+    throw new ConfigError(`${flag('kafkaBrokerId')}: got "auto", expected ${flag('podName')} (or $HOSTNAME) to end in a StatefulSet ordinal like kafka-2, but it is ${JSON.stringify(pod)}`)
+  }
+  const id = Number(m[1]) + o.kafkaBrokerIdOffset
+  if (id < 0) throw new ConfigError(`${flag('kafkaBrokerIdOffset')}: got ${o.kafkaBrokerIdOffset}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
+  return id
+}
+
+function tls (o: Options, deps: ResolveDeps): KafkaTarget['tls'] {
+  const files = o.kafkaTlsCaFile !== '' || o.kafkaTlsCertFile !== '' || o.kafkaTlsKeyFile !== ''
+  if (!o.kafkaTls && !files && !o.kafkaTlsInsecure && o.kafkaTlsServerName === '') return undefined
+  if ((o.kafkaTlsCertFile === '') !== (o.kafkaTlsKeyFile === '')) {
+    const [given, missing] = o.kafkaTlsCertFile === '' ? ['kafkaTlsKeyFile', 'kafkaTlsCertFile'] as const : ['kafkaTlsCertFile', 'kafkaTlsKeyFile'] as const
+    throw new ConfigError(`${flag(missing)}: got nothing, expected a file because ${flag(given)} is set`)
+  }
+  return {
+    rejectUnauthorized: !o.kafkaTlsInsecure,
+    ...(o.kafkaTlsCaFile !== '' && { ca: readOption(deps, 'kafkaTlsCaFile', o.kafkaTlsCaFile) }),
+    ...(o.kafkaTlsCertFile !== '' && { cert: readOption(deps, 'kafkaTlsCertFile', o.kafkaTlsCertFile) }),
+    ...(o.kafkaTlsKeyFile !== '' && { key: readOption(deps, 'kafkaTlsKeyFile', o.kafkaTlsKeyFile) }),
+    ...(o.kafkaTlsServerName !== '' && { servername: o.kafkaTlsServerName }),
+  }
+}
+
+function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
+  if (o.kafkaSaslMechanism === 'none') return undefined
+  if (o.kafkaSaslUsername === '') {
+    throw new ConfigError(`${flag('kafkaSaslUsername')}: got nothing, expected a username because ${flag('kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
+  }
+  if (o.kafkaSaslPassword !== '' && o.kafkaSaslPasswordFile !== '') {
+    throw new ConfigError(`${flag('kafkaSaslPasswordFile')}: got a file and ${envName('kafkaSaslPassword')} too, expected only one of them`)
+  }
+  // Secret files usually end in a newline that is not part of the password.
+  const password = o.kafkaSaslPasswordFile !== ''
+    ? readOption(deps, 'kafkaSaslPasswordFile', o.kafkaSaslPasswordFile).replace(/\r?\n$/, '')
+    : o.kafkaSaslPassword
+  if (password === '') {
+    throw new ConfigError(`${envName('kafkaSaslPassword')}: got nothing, expected a password (or ${flag('kafkaSaslPasswordFile')}) because ${flag('kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
+  }
+  return { mechanism: o.kafkaSaslMechanism, username: o.kafkaSaslUsername, password }
+}
+
+/** Checks what no single option can check alone, reads the files options point at, and derives the broker id. */
+export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Config {
+  if (o.timeout >= o.interval) {
+    throw new ConfigError(`${flag('timeout')}: got ${formatDuration(o.timeout)}, expected less than ${flag('interval')} (${formatDuration(o.interval)}) so runs never overlap`)
+  }
+  if (o.kafkaBrokers === '') {
+    throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod (nothing to check otherwise)`)
+  }
+  const kafka: KafkaTarget = {
+    address: o.kafkaBrokers,
+    brokerId: brokerId(o, deps),
+    minBrokers: o.minBrokers,
+    clientId: o.kafkaClientId,
+    tls: tls(o, deps),
+    sasl: sasl(o, deps),
+  }
+  return { ...o, kafka }
+}

@@ -1,0 +1,57 @@
+import { address, bool, duration, int, oneOf, str } from './option-types'
+
+/**
+ * Every option of kafka-healthz, in the order --help and the README list them.
+ * The key is the camelCase name; the flag is its kebab-case (`kafkaBrokers` → `--kafka-brokers`)
+ * and the environment variable its upper snake case with a prefix (`HEALTHZ_KAFKA_BROKERS`).
+ * Precedence: flag, then environment, then the default here.
+ */
+export const SCHEMA = {
+  host: str('Address the HTTP server listens on. Probes come from the kubelet on the pod IP, so not just loopback.', '0.0.0.0'),
+  // 18090: unused by the peers people run beside Kafka (18083 Connect checkers, 8000, 9308 kafka_exporter, 9404 JMX exporter, 9644 Redpanda).
+  port: int('Port of the HTTP server.', 18090, 1, 65535),
+  logLevel: oneOf('Log level. Probe requests log at debug; verdict changes at info.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+
+  interval: duration('How often the checks run in the background.', 5000, 10),
+  timeout: duration('Deadline of one check run; must be smaller than --interval. A run that misses it fails with TIMEOUT.', 3000, 10),
+  failureThreshold: int('Consecutive failed runs before a passing check turns failing.', 2, 1, 100),
+  successThreshold: int('Consecutive passed runs before a failing check turns passing.', 1, 1, 100),
+  shutdownDelay: duration('After SIGTERM, how long readiness fails while liveness and the server keep answering, so endpoints drain before exit.', 5000, 0),
+
+  kafkaBrokers: address('Address of the Kafka broker in this pod (host:port). Enables the broker checks; leave empty to skip them.'),
+  kafkaBrokerId: str('This broker\'s node id: a number, or "auto" to take the StatefulSet ordinal of --pod-name plus --kafka-broker-id-offset. Empty skips the id check.'),
+  kafkaBrokerIdOffset: int('Added to the pod ordinal when --kafka-broker-id=auto (e.g. when node ids start at 1 or 100).', 0, -1_000_000, 1_000_000),
+  podName: str('Pod name used by --kafka-broker-id=auto. Defaults to $HOSTNAME, which is the pod name in a StatefulSet.'),
+  minBrokers: int('Readiness needs at least this many brokers in the cluster metadata.', 1, 1, 10_000),
+  kafkaClientId: str('Client id the agent presents to the broker (shows in broker request logs and quotas).', 'kafka-healthz'),
+
+  kafkaTls: bool('Connect to the broker over TLS. Implied by any --kafka-tls-* file option.'),
+  kafkaTlsCaFile: str('PEM file with the CA(s) that signed the broker certificate. Default: the system CAs.'),
+  kafkaTlsCertFile: str('PEM client certificate for mutual TLS.'),
+  kafkaTlsKeyFile: str('PEM private key of --kafka-tls-cert-file.'),
+  kafkaTlsServerName: str('TLS server name (SNI) to verify, when it differs from the host in --kafka-brokers.'),
+  kafkaTlsInsecure: bool('Skip verification of the broker certificate. For tests only.'),
+
+  kafkaSaslMechanism: oneOf('SASL mechanism, or none.', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
+  kafkaSaslUsername: str('SASL username.'),
+  kafkaSaslPassword: str('SASL password. Environment only (a flag would show in ps); or use --kafka-sasl-password-file.', '', { secret: true }),
+  kafkaSaslPasswordFile: str('File holding the SASL password (e.g. a mounted Secret). A trailing newline is ignored.'),
+
+  probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),
+  wait: duration('One-shot mode: keep retrying for up to this long before giving up (for init containers); 0 runs once.', 0, 0, { oneShot: true }),
+} as const
+
+export type Schema = typeof SCHEMA
+export type OptionName = keyof Schema
+/** Option values as parsed, before cross-option checks and file reads. */
+export type Options = { -readonly [K in OptionName]: Schema[K]['default'] }
+
+export const ENV_PREFIX = 'HEALTHZ_'
+
+export function flagName (key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+export function envName (key: string): string {
+  return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
+}
