@@ -1,0 +1,46 @@
+/**
+ * The one contract every check implements, and the bounded set of reasons a result can carry.
+ *
+ * A check does one thing against one peer and reports a value; it never throws for a peer's
+ * failure and never owns timing. Deadline, timing, hysteresis, caching and metrics belong to
+ * the runner, so every check behaves the same under a hung peer.
+ */
+
+/** Reason codes are metric label values and alert matchers: keep the set closed. */
+export const REASONS = [
+  'OK',
+  // runner
+  'PENDING', 'TIMEOUT', 'STALE', 'CHECK_ERROR', 'SHUTTING_DOWN',
+  // broker
+  'KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_TLS', 'KAFKA_PROTOCOL_ERROR',
+  'BROKER_NOT_REGISTERED', 'TOO_FEW_BROKERS',
+] as const
+
+export type Reason = typeof REASONS[number]
+
+export interface CheckResult {
+  readonly ok: boolean
+  readonly reason: Reason
+  /** One line for people: shown after the reason in probe bodies and /status. */
+  readonly message: string
+  /** Structured facts for /status (e.g. the brokers seen); never secrets. */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+export interface Check {
+  /** Stable, URL-safe name: used in /readyz/<name>, ?exclude=<name> and the `check` metric label. */
+  readonly name: string
+  /**
+   * Runs once. `signal` aborts when the run loses its deadline: a check must then drop
+   * whatever connection it was waiting on, so the next run starts clean.
+   */
+  run: (signal: AbortSignal) => Promise<CheckResult>
+}
+
+export function pass (message: string, details?: Record<string, unknown>): CheckResult {
+  return details === undefined ? { ok: true, reason: 'OK', message } : { ok: true, reason: 'OK', message, details }
+}
+
+export function fail (reason: Exclude<Reason, 'OK'>, message: string, details?: Record<string, unknown>): CheckResult {
+  return details === undefined ? { ok: false, reason, message } : { ok: false, reason, message, details }
+}

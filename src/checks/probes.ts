@@ -1,0 +1,73 @@
+import type { Reason } from './check'
+import type { Runner } from './runner'
+
+export const PROBES = ['livez', 'readyz', 'startupz'] as const
+export type ProbeName = typeof PROBES[number]
+
+/** Which checks each probe reads. livez must only name checks of the watched process itself. */
+export type ProbeWiring = Readonly<Record<ProbeName, readonly string[]>>
+
+export interface Lifecycle {
+  shuttingDown: boolean
+}
+
+export interface ProbeLine {
+  readonly name: string
+  readonly ok: boolean
+  readonly excluded: boolean
+  readonly reason: Reason
+  readonly message: string
+}
+
+export interface ProbeVerdict {
+  readonly probe: ProbeName
+  readonly ok: boolean
+  readonly lines: readonly ProbeLine[]
+  /** ?exclude names that match no check of this probe (kube-apiserver warns about these too). */
+  readonly unknownExcludes: readonly string[]
+}
+
+const SHUTDOWN_LINE: ProbeLine = {
+  name: 'shutdown',
+  ok: false,
+  excluded: false,
+  reason: 'SHUTTING_DOWN',
+  message: 'the agent received SIGTERM and is draining',
+}
+
+/**
+ * Turns cached check verdicts into probe answers. Pure reads of the runner's cache: nothing here
+ * waits on Kafka or Connect, which is what keeps probe answers in the sub-millisecond range.
+ */
+export class Probes {
+  constructor (
+    private readonly runner: Runner,
+    private readonly wiring: ProbeWiring,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  checksOf (probe: ProbeName): readonly string[] {
+    return this.wiring[probe]
+  }
+
+  evaluate (probe: ProbeName, opts: { only?: string, exclude?: readonly string[] } = {}): ProbeVerdict {
+    const exclude = opts.exclude ?? []
+    const names = opts.only === undefined ? this.wiring[probe] : [opts.only]
+    const lines: ProbeLine[] = []
+    for (const name of names) {
+      const view = this.runner.view(name)
+      if (view === undefined) continue
+      const excluded = exclude.includes(name)
+      // startupz asks "has it ever come up?": once a check passed, later failures are liveness's business.
+      const ok = probe === 'startupz' ? view.everPassed || view.ok : view.ok
+      lines.push({ name, ok, excluded, reason: ok ? 'OK' : view.reason, message: ok ? 'ok' : view.message })
+    }
+    if (probe === 'readyz' && this.lifecycle.shuttingDown && opts.only === undefined) lines.push(SHUTDOWN_LINE)
+    return {
+      probe,
+      ok: lines.every((l) => l.ok || l.excluded),
+      lines,
+      unknownExcludes: exclude.filter((e) => !names.includes(e)),
+    }
+  }
+}
