@@ -1,0 +1,50 @@
+// kafkajs 2.2.4 (pinned, unmaintained) exports no way to send a Metadata request for zero
+// topics to one chosen broker; its internal Broker and connection pool do. These are the few
+// internal shapes kafkajs-broker-client.ts relies on.
+declare module 'kafkajs/src/broker' {
+  interface ProtocolRequest {
+    request: { apiKey: number, apiVersion: number, apiName: string, encode: () => Promise<unknown> }
+    response: unknown
+  }
+  class Broker {
+    constructor (opts: {
+      connectionPool: unknown
+      logger: unknown
+      allowAutoTopicCreation?: boolean
+      authenticationTimeout?: number
+    })
+
+    connectionPool: { send: (req: ProtocolRequest) => Promise<unknown> }
+    connect (): Promise<void>
+    disconnect (): Promise<void>
+    apiVersions (): Promise<unknown>
+    lookupRequest (apiKey: number, definition: unknown): (args: { topics: string[], allowAutoTopicCreation: boolean }) => ProtocolRequest
+  }
+  export = Broker
+}
+declare module 'kafkajs/src/cluster/connectionPoolBuilder' {
+  function builder (opts: Record<string, unknown>): { build: () => Promise<unknown> }
+  export = builder
+}
+declare module 'kafkajs/src/network/socketFactory' {
+  function socketFactory (): unknown
+  export = socketFactory
+}
+declare module 'kafkajs/src/protocol/encoder' {
+  class Encoder {
+    writeArray (array: unknown[]): Encoder
+    writeBoolean (value: boolean): Encoder
+  }
+  export = Encoder
+}
+declare module 'kafkajs/src/protocol/requests' {
+  export const requests: Record<string, unknown>
+}
+declare module 'kafkajs/src/protocol/requests/apiKeys' {
+  const apiKeys: Record<string, number>
+  export = apiKeys
+}
+declare module 'kafkajs/src/loggers' {
+  export const LEVELS: { NOTHING: number, ERROR: number, WARN: number, INFO: number, DEBUG: number }
+  export function createLogger (opts: { level: number, logCreator: unknown }): unknown
+}
