@@ -1,0 +1,82 @@
+import type { Logger } from 'pino'
+import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } from './checks/broker-checks'
+import type { Check } from './checks/check'
+import { Probes, type Lifecycle, type ProbeWiring } from './checks/probes'
+import { Runner } from './checks/runner'
+import type { BrokerClient } from './clients/broker-client'
+import { createKafkajsBrokerClient } from './clients/kafkajs-broker-client'
+import type { Config } from './config/resolve'
+import { createMetrics, type Metrics } from './metrics/metrics'
+import { VERSION } from './version'
+
+/** Everything the HTTP layer and one-shot mode read from, built from config and explicit dependencies. */
+export interface Agent {
+  readonly config: Config
+  readonly runner: Runner
+  readonly probes: Probes
+  readonly metrics: Metrics
+  readonly lifecycle: Lifecycle
+  readonly startedAt: number
+  /** Stops the checks and closes every client connection. */
+  close: () => Promise<void>
+}
+
+export interface AgentDeps {
+  readonly logger: Logger
+  readonly now?: () => number
+  /** Tests swap the client at this seam; production uses kafkajs. */
+  readonly brokerClient?: BrokerClient
+}
+
+/** A verdict older than this many intervals (plus one timeout) has no run behind it: STALE. */
+const STALE_AFTER_INTERVALS = 3
+
+export function createAgent (config: Config, deps: AgentDeps): Agent {
+  const now = deps.now ?? Date.now
+  const lifecycle: Lifecycle = { shuttingDown: false }
+  // The verdict gauges read the runner and probes lazily, at scrape time; both are built below,
+  // after the checks that need the metrics.
+  const metrics = createMetrics(VERSION, () => ({
+    views: () => runner.names.flatMap((n) => runner.view(n) ?? []),
+    probe: (name) => probes.evaluate(name),
+  }))
+
+  const checks: Check[] = []
+  const clients: BrokerClient[] = []
+  const wiring: { livez: string[], readyz: string[], startupz: string[] } = { livez: [], readyz: [], startupz: [] }
+  if (config.kafka !== undefined) {
+    const client = deps.brokerClient ?? createKafkajsBrokerClient({ target: config.kafka, timeoutMs: config.timeout, logger: deps.logger })
+    clients.push(client)
+    const brokerDeps = { client, target: config.kafka, onBrokerCount: metrics.setBrokerCount }
+    checks.push(reachableCheck(brokerDeps), registeredCheck(brokerDeps))
+    wiring.livez.push(CHECK_REACHABLE)
+    wiring.readyz.push(CHECK_REACHABLE, CHECK_REGISTERED)
+    wiring.startupz.push(CHECK_REACHABLE)
+  }
+
+  const runner = new Runner({
+    checks,
+    intervalMs: config.interval,
+    timeoutMs: config.timeout,
+    failureThreshold: config.failureThreshold,
+    successThreshold: config.successThreshold,
+    staleAfterMs: STALE_AFTER_INTERVALS * config.interval + config.timeout,
+    now,
+    logger: deps.logger,
+    onRun: metrics.observeRun,
+  })
+  const probes = new Probes(runner, wiring satisfies ProbeWiring, lifecycle)
+
+  return {
+    config,
+    runner,
+    probes,
+    metrics,
+    lifecycle,
+    startedAt: now(),
+    close: async () => {
+      await runner.stop()
+      await Promise.all(clients.map(async (c) => { await c.close() }))
+    },
+  }
+}

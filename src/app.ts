@@ -1,0 +1,66 @@
+/**
+ * kafka-healthz HTTP surface. Every handler reads the check cache; none calls Kafka or Connect.
+ *
+ *   GET /livez     200 while the watched process answers; 503 otherwise. Only checks of the
+ *                  process itself, because a liveness failure restarts the container.
+ *   GET /readyz    200 while the pod should receive traffic; 503 (with Retry-After) otherwise,
+ *                  and at once on SIGTERM (reason SHUTTING_DOWN).
+ *   GET /startupz  200 once every startup check has passed once; 503 before.
+ *     All three: ?verbose lists every check, /<probe>/<check> reads one, ?exclude=<check>
+ *     leaves one out (kube-apiserver conventions). Bodies are plain text with the reason.
+ *   GET /status    200 JSON: every check's verdict, last run and details; redacted config.
+ *   GET /metrics   200 Prometheus text format.
+ *   GET /ping      200 "ok": the agent's own liveness, independent of any peer.
+ *   GET /          200 this list, for people with curl.
+ * GET and HEAD only: other methods on these paths get 405, unknown paths 404.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Agent } from './agent'
+import { probeRoutes } from './http/probe-routes'
+import { statusRoutes } from './http/status-routes'
+
+const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|status|metrics|ping)?$/
+
+export interface AppDeps {
+  readonly agent: Agent
+  readonly logger: Logger
+}
+
+/** Builds the app from its dependencies. It never listens: server.ts does, tests use inject(). */
+export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
+  // Typed as fastify's base logger so the instance has fastify's default generics.
+  const loggerInstance: FastifyBaseLogger = logger
+  const app = Fastify({
+    loggerInstance,
+    // Probes arrive every few seconds from every kubelet: logging each at info is noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A probe has nothing to send us; refuse large bodies early.
+    bodyLimit: 1024,
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    const endpoint = req.routeOptions.url ?? 'unmatched'
+    agent.metrics.probeRequest(endpoint, reply.statusCode)
+    req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request')
+  })
+
+  probeRoutes(app, agent)
+  statusRoutes(app, agent)
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await agent.metrics.registry.metrics()
+    return reply.type(agent.metrics.registry.contentType).send(body)
+  })
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?', 1)[0] ?? ''
+    reply.type('text/plain; charset=utf-8')
+    if (KNOWN_PATH.test(path) && req.method !== 'GET' && req.method !== 'HEAD') {
+      return reply.code(405).header('allow', 'GET, HEAD').send(`method ${req.method} not allowed; use GET or HEAD\n`)
+    }
+    return reply.code(404).send(`not found: ${path}; see / for the endpoints\n`)
+  })
+
+  return app
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
+import type { Agent } from '../agent'
+
+interface ProbeQuery { verbose?: string, exclude?: string | string[] }
+
+const querySchema = {
+  type: 'object',
+  properties: {
+    verbose: { type: 'string' },
+    exclude: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  },
+} as const
+
+/** `?exclude=a&exclude=b` as kube-apiserver takes it, and `?exclude=a,b` as people type it. */
+function excludes (q: ProbeQuery): string[] {
+  const raw = q.exclude === undefined ? [] : Array.isArray(q.exclude) ? q.exclude : [q.exclude]
+  return raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '')
+}
+
+/** kube-apiserver's text format: `[+]name ok`, `[-]name failed: reason`, then the verdict. */
+export function renderVerdict (v: ProbeVerdict, verbose: boolean): string {
+  if (v.ok && !verbose && v.unknownExcludes.length === 0) return 'ok\n'
+  const lines = v.lines.map((l) => {
+    if (l.excluded) return `[+]${l.name} excluded: ${l.ok ? 'ok' : `${l.reason}: ${l.message}`}`
+    return l.ok ? `[+]${l.name} ok` : `[-]${l.name} failed: ${l.reason}: ${l.message}`
+  })
+  if (v.unknownExcludes.length > 0) {
+    lines.push(`warn: some health checks cannot be excluded: no matches for ${v.unknownExcludes.map((e) => `"${e}"`).join(', ')}`)
+  }
+  lines.push(`${v.probe} check ${v.ok ? 'passed' : 'failed'}`)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * /livez, /readyz, /startupz and /<probe>/<check>. Handlers read the cache through `probes`
+ * and nothing else: a hung broker cannot slow a kubelet probe down.
+ */
+export function probeRoutes (app: FastifyInstance, agent: Agent): void {
+  const retryAfter = String(Math.max(1, Math.ceil(agent.config.interval / 1000)))
+
+  function send (reply: FastifyReply, v: ProbeVerdict, verbose: boolean): string {
+    reply.code(v.ok ? 200 : 503)
+    // The answer is only as fresh as the last run; no proxy or client should keep it.
+    reply.header('cache-control', 'no-store')
+    if (!v.ok) reply.header('retry-after', retryAfter)
+    reply.type('text/plain; charset=utf-8')
+    return renderVerdict(v, verbose)
+  }
+
+  for (const probe of PROBES) {
+    app.get<{ Querystring: ProbeQuery }>(`/${probe}`, { schema: { querystring: querySchema } }, async (req, reply) => {
+      const v = agent.probes.evaluate(probe, { exclude: excludes(req.query) })
+      return send(reply, v, req.query.verbose !== undefined)
+    })
+
+    app.get<{ Querystring: ProbeQuery, Params: { check: string } }>(`/${probe}/:check`, { schema: { querystring: querySchema } }, async (req, reply) => {
+      const { check } = req.params
+      if (!agent.probes.checksOf(probe).includes(check)) return unknownCheck(reply, probe, check, agent.probes.checksOf(probe))
+      return send(reply, agent.probes.evaluate(probe, { only: check }), req.query.verbose !== undefined)
+    })
+  }
+}
+
+function unknownCheck (reply: FastifyReply, probe: ProbeName, check: string, known: readonly string[]): string {
+  reply.code(404).type('text/plain; charset=utf-8')
+  return `no check ${JSON.stringify(check)} in ${probe}; its checks: ${known.join(', ') || 'none'}\n`
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import type { Agent } from '../agent'
+import { PROBES } from '../checks/probes'
+import type { CheckView } from '../checks/runner'
+import { publicOptions } from '../config/describe'
+import { VERSION } from '../version'
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
+
+function checkStatus (v: CheckView): Record<string, unknown> {
+  const last = v.last
+  return {
+    ok: v.ok,
+    reason: v.reason,
+    message: v.message,
+    everPassed: v.everPassed,
+    consecutiveSuccesses: v.consecutiveSuccesses,
+    consecutiveFailures: v.consecutiveFailures,
+    lastChangeAt: iso(v.lastChangeAt),
+    lastRun: last === undefined
+      ? null
+      : {
+          ok: last.ok,
+          reason: last.reason,
+          message: last.message,
+          durationMs: last.durationMs,
+          startedAt: iso(last.startedAt),
+          finishedAt: iso(last.finishedAt),
+          details: last.details ?? {},
+        },
+  }
+}
+
+const INDEX = `kafka-healthz ${VERSION}
+/livez      200 while the watched process itself answers (?verbose, /livez/<check>, ?exclude=<check>)
+/readyz     200 while it should receive traffic
+/startupz   200 once it has come up
+/status     every check's last result, as JSON
+/metrics    Prometheus metrics
+/ping       the agent's own liveness; never touches a peer
+`
+
+/** /, /ping and /status: for people and for the agent's own liveness. Reads the cache only. */
+export function statusRoutes (app: FastifyInstance, agent: Agent): void {
+  app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(INDEX))
+
+  app.get('/ping', async (_req, reply) => reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('ok\n'))
+
+  app.get('/status', async (_req, reply) => {
+    const views = agent.runner.names.flatMap((n) => agent.runner.view(n) ?? [])
+    const now = Date.now()
+    reply.header('cache-control', 'no-store')
+    return {
+      version: VERSION,
+      startedAt: iso(agent.startedAt),
+      uptimeSeconds: Math.round((now - agent.startedAt) / 1000),
+      shuttingDown: agent.lifecycle.shuttingDown,
+      probes: Object.fromEntries(PROBES.map((p) => {
+        const v = agent.probes.evaluate(p)
+        return [p, { ok: v.ok, checks: agent.probes.checksOf(p) }]
+      })),
+      checks: Object.fromEntries(views.map((v) => [v.name, checkStatus(v)])),
+      config: publicOptions(agent.config),
+    }
+  })
+}

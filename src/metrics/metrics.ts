@@ -1,0 +1,112 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { RunRecord } from '../checks/verdict'
+import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
+import type { CheckView } from '../checks/runner'
+
+/**
+ * Every metric the agent exports, in one place: names, help, labels. Names carry the
+ * kafka_healthz_ prefix and their unit; every label takes values from a closed set
+ * (check names, probe names, reason codes, route patterns, status codes).
+ */
+export const METRIC_PREFIX = 'kafka_healthz_'
+
+/** What the verdict gauges read at scrape time; they never trigger a check themselves. */
+export interface VerdictSource {
+  views: () => CheckView[]
+  probe: (name: ProbeName) => ProbeVerdict
+}
+
+export interface Metrics {
+  readonly registry: Registry
+  observeRun: (check: string, run: RunRecord) => void
+  probeRequest: (endpoint: string, code: number) => void
+  setBrokerCount: (count: number | undefined) => void
+}
+
+export function createMetrics (version: string, source: () => VerdictSource): Metrics {
+  const registry = new Registry()
+  const registers = [registry]
+  collectDefaultMetrics({ register: registry })
+
+  new Gauge({
+    name: `${METRIC_PREFIX}build_info`,
+    help: 'Always 1; labels carry the agent version and the Node.js version.',
+    labelNames: ['version', 'nodejs'],
+    registers,
+  }).set({ version, nodejs: process.versions.node }, 1)
+
+  new Gauge({
+    name: `${METRIC_PREFIX}check_up`,
+    help: 'Verdict of each check after thresholds and staleness: 1 passing, 0 failing.',
+    labelNames: ['check'],
+    registers,
+    collect () {
+      this.reset()
+      for (const v of source().views()) this.set({ check: v.name }, v.ok ? 1 : 0)
+    },
+  })
+
+  new Gauge({
+    name: `${METRIC_PREFIX}probe_up`,
+    help: 'What each probe endpoint answers right now: 1 for 200, 0 for 503.',
+    labelNames: ['probe'],
+    registers,
+    collect () {
+      for (const probe of PROBES) this.set({ probe }, source().probe(probe).ok ? 1 : 0)
+    },
+  })
+
+  const duration = new Histogram({
+    name: `${METRIC_PREFIX}check_duration_seconds`,
+    help: 'Duration of check runs, including runs cut off by the timeout.',
+    labelNames: ['check'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  })
+  const lastRun = new Gauge({
+    name: `${METRIC_PREFIX}check_last_run_timestamp_seconds`,
+    help: 'Unix time at which the last run of each check finished.',
+    labelNames: ['check'],
+    registers,
+  })
+  const runs = new Counter({
+    name: `${METRIC_PREFIX}check_runs_total`,
+    help: 'Check runs by result (success or failure), before thresholds.',
+    labelNames: ['check', 'result'],
+    registers,
+  })
+  const failures = new Counter({
+    name: `${METRIC_PREFIX}check_failures_total`,
+    help: 'Failed check runs by reason code (TIMEOUT, KAFKA_UNREACHABLE, ...).',
+    labelNames: ['check', 'reason'],
+    registers,
+  })
+  const requests = new Counter({
+    name: `${METRIC_PREFIX}probe_requests_total`,
+    help: 'HTTP requests served, by endpoint (route pattern) and status code.',
+    labelNames: ['endpoint', 'code'],
+    registers,
+  })
+  const brokers = new Gauge({
+    name: `${METRIC_PREFIX}kafka_brokers`,
+    help: 'Brokers listed in the local broker\'s metadata at the last successful run; absent when it did not answer.',
+    registers,
+  })
+
+  return {
+    registry,
+    observeRun (check, run) {
+      duration.observe({ check }, run.durationMs / 1000)
+      lastRun.set({ check }, run.finishedAt / 1000)
+      runs.inc({ check, result: run.ok ? 'success' : 'failure' })
+      if (!run.ok) failures.inc({ check, reason: run.reason })
+    },
+    probeRequest (endpoint, code) {
+      requests.inc({ endpoint, code: String(code) })
+    },
+    setBrokerCount (count) {
+      if (count === undefined) brokers.reset()
+      else brokers.set(count)
+    },
+  }
+}
