@@ -1,0 +1,138 @@
+// The broker checks against real Kafka-protocol brokers: librdkafka's mock cluster, 3 brokers,
+// started here. The agent under test is the real one (kafkajs client included); only the HTTP
+// layer is reached through inject().
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { configFrom, startAgent, waitForStatus, type TestAgent } from '../helpers/agent'
+import { MockCluster } from '../helpers/mock-cluster'
+
+const INTERVAL = 600
+const TIMEOUT = 400
+// Scheduling slack on a shared 2-core machine; the bound itself is what the README promises.
+const SLACK = 400
+/** Worst case from a fault to the verdict: a run just started, misses its deadline, then thresholds. */
+const bound = (failureThreshold: number): number => TIMEOUT + INTERVAL * failureThreshold + SLACK
+
+let cluster: MockCluster
+t.before(async () => { cluster = await MockCluster.start(3) })
+t.teardown(async () => { await cluster.stop() })
+
+async function agentFor (brokerId: number, extra: string[] = []): Promise<TestAgent> {
+  const config = configFrom([
+    '--kafka-brokers', cluster.address(brokerId),
+    '--kafka-broker-id', String(brokerId),
+    '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`,
+    '--failure-threshold', '1',
+    ...extra,
+  ])
+  return await startAgent(config)
+}
+
+t.test('a healthy broker is live, ready and started', async (t) => {
+  const a = await agentFor(1, ['--min-brokers', '3'])
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  for (const url of ['/livez', '/readyz', '/startupz']) {
+    const res = await a.app.inject({ url })
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.body, 'ok\n', url)
+  }
+  const verbose = await a.app.inject({ url: '/readyz?verbose' })
+  t.match(verbose.body, /\[\+\]reachable ok\n\[\+\]registered ok\nreadyz check passed/)
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
+  t.match(status.checks.registered.lastRun.message, 'broker id 1 registered; 3 brokers (1,2,3)')
+  t.same(status.checks.registered.lastRun.details.brokers.map((b: { nodeId: number }) => b.nodeId), [1, 2, 3])
+  t.match((await a.app.inject({ url: '/metrics' })).body, /kafka_healthz_kafka_brokers 3/)
+})
+
+t.test('this broker down → 503 within the bound; up again → 200 in the same agent', async (t) => {
+  const a = await agentFor(2)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  await cluster.down(2)
+  const downMs = await waitForStatus(a.app, '/readyz', 503, bound(1))
+  t.ok(downMs <= bound(1), `503 after ${downMs}ms (bound ${bound(1)}ms)`)
+  const res = await a.app.inject({ url: '/livez' })
+  t.equal(res.statusCode, 503, 'liveness follows the local broker')
+  t.match(res.body, /\[-\]reachable failed: KAFKA_UNREACHABLE: broker 127\.0\.0\.1:\d+: .*ECONNREFUSED/)
+  t.equal(res.headers['retry-after'], '1')
+
+  await cluster.up(2)
+  const upMs = await waitForStatus(a.app, '/readyz', 200, INTERVAL * 2 + TIMEOUT + SLACK)
+  t.pass(`200 again after ${upMs}ms without restarting the agent`)
+  t.match(a.logs.text, /check reachable is failing: KAFKA_UNREACHABLE/)
+  t.match(a.logs.text, /check reachable is passing/)
+})
+
+t.test('another broker down does not fail this broker', async (t) => {
+  const a = await agentFor(1)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  await cluster.down(3)
+  t.teardown(async () => { await cluster.up(3) })
+  await sleep(INTERVAL * 2)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
+  t.equal((await a.app.inject({ url: '/readyz' })).statusCode, 200, 'the mock keeps a down broker in metadata, so min-brokers 1 holds')
+})
+
+t.test('the broker process frozen (SIGSTOP) → 503 TIMEOUT within the bound, probes still answer at once', async (t) => {
+  const a = await agentFor(1)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  cluster.freeze()
+  t.teardown(() => { cluster.thaw() })
+  const started = Date.now()
+  let slowest = 0
+  let status = 200
+  while (status !== 503 && Date.now() - started < bound(1) + 1000) {
+    const t0 = process.hrtime.bigint()
+    status = (await a.app.inject({ url: '/readyz' })).statusCode
+    slowest = Math.max(slowest, Number(process.hrtime.bigint() - t0) / 1e6)
+    await sleep(5)
+  }
+  const tookMs = Date.now() - started
+  t.equal(status, 503)
+  t.ok(tookMs <= bound(1), `503 after ${tookMs}ms (bound ${bound(1)}ms)`)
+  // A probe that waited on the frozen peer would take the whole timeout; a cache read takes well under it.
+  t.ok(slowest < TIMEOUT / 2, `slowest probe answer while frozen: ${slowest.toFixed(2)}ms`)
+  t.match((await a.app.inject({ url: '/readyz?verbose' })).body, /\[-\]reachable failed: TIMEOUT: no answer within 400ms/)
+
+  cluster.thaw()
+  await waitForStatus(a.app, '/readyz', 200, INTERVAL * 3 + TIMEOUT + SLACK)
+  t.pass('recovers after SIGCONT with a rebuilt connection')
+})
+
+t.test('answers slower than the timeout (RTT) → 503 TIMEOUT', async (t) => {
+  const a = await agentFor(3)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  await cluster.rtt(3, TIMEOUT * 3)
+  t.teardown(async () => { await cluster.rtt(3, 0) })
+  await waitForStatus(a.app, '/readyz', 503, bound(1) + TIMEOUT * 3)
+  const res = await a.app.inject({ url: '/readyz' })
+  t.match(res.body, /TIMEOUT: no answer within 400ms/)
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, /kafka_healthz_check_failures_total\{check="reachable",reason="TIMEOUT"\} [1-9]/)
+  await cluster.rtt(3, 0)
+  await waitForStatus(a.app, '/readyz', 200, INTERVAL * 3 + TIMEOUT * 4 + SLACK)
+})
+
+t.test('a broker id that is not in the metadata → 503 naming it; liveness unaffected', async (t) => {
+  const config = configFrom(['--kafka-brokers', cluster.address(1), '--kafka-broker-id', '7', '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`])
+  const a = await startAgent(config)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/livez', 200, 5000)
+  const res = await a.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.body, '[-]registered failed: BROKER_NOT_REGISTERED: broker id 7 is not in the cluster metadata (brokers: 1,2,3)')
+  t.equal((await a.app.inject({ url: '/readyz?exclude=registered' })).statusCode, 200)
+})
+
+t.test('--min-brokers above the cluster size → 503', async (t) => {
+  const a = await agentFor(1, ['--min-brokers', '4'])
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/livez', 200, 5000)
+  const res = await a.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.body, '[-]registered failed: TOO_FEW_BROKERS: 3 brokers in the cluster metadata, need at least 4 (brokers: 1,2,3)')
+})
