@@ -24,7 +24,7 @@ export interface BrokerChecksDeps {
   readonly client: BrokerClient
   readonly target: KafkaTarget
   /** Reports the broker count from the last metadata answer; undefined when there was none. */
-  readonly onBrokerCount?: (count: number | undefined) => void
+  readonly onBrokerCount?: (count: number | undefined, clusterId?: string | null) => void
 }
 
 /**
@@ -55,17 +55,16 @@ export function registeredCheck ({ client, target, onBrokerCount }: BrokerChecks
   return {
     name: CHECK_REGISTERED,
     run: async (signal) => {
-      let ids: number[]
-      let details: Record<string, unknown>
+      let meta
       try {
-        const meta = await client.clusterMetadata(signal)
-        ids = meta.brokers.map((b) => b.nodeId).sort((a, b) => a - b)
-        details = { clusterId: meta.clusterId, brokers: meta.brokers, brokerId: target.brokerId ?? null, minBrokers: target.minBrokers }
+        meta = await client.clusterMetadata(signal)
       } catch (err) {
         onBrokerCount?.(undefined)
         return failed(target.address, err)
       }
-      onBrokerCount?.(ids.length)
+      const ids = meta.brokers.map((b) => b.nodeId).sort((a, b) => a - b)
+      const details = { clusterId: meta.clusterId, brokers: meta.brokers, brokerId: target.brokerId ?? null, minBrokers: target.minBrokers }
+      onBrokerCount?.(ids.length, meta.clusterId)
       const listed = ids.length === 0 ? 'none' : ids.join(',')
       if (target.brokerId !== undefined && !ids.includes(target.brokerId)) {
         return fail('BROKER_NOT_REGISTERED', `broker id ${target.brokerId} is not in the cluster metadata (brokers: ${listed})`, details)

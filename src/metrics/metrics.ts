@@ -20,7 +20,7 @@ export interface Metrics {
   readonly registry: Registry
   observeRun: (check: string, run: RunRecord) => void
   probeRequest: (endpoint: string, code: number) => void
-  setBrokerCount: (count: number | undefined) => void
+  setBrokerCount: (count: number | undefined, clusterId?: string | null) => void
 }
 
 export function createMetrics (version: string, source: () => VerdictSource): Metrics {
@@ -90,6 +90,8 @@ export function createMetrics (version: string, source: () => VerdictSource): Me
   const brokers = new Gauge({
     name: `${METRIC_PREFIX}kafka_brokers`,
     help: 'Brokers listed in the local broker\'s metadata at the last successful run; absent when it did not answer.',
+    // A label, even a constant one, lets reset() remove the series instead of reporting 0.
+    labelNames: ['cluster_id'],
     registers,
   })
 
@@ -104,9 +106,9 @@ export function createMetrics (version: string, source: () => VerdictSource): Me
     probeRequest (endpoint, code) {
       requests.inc({ endpoint, code: String(code) })
     },
-    setBrokerCount (count) {
-      if (count === undefined) brokers.reset()
-      else brokers.set(count)
+    setBrokerCount (count, clusterId) {
+      brokers.reset()
+      if (count !== undefined) brokers.set({ cluster_id: clusterId ?? '' }, count)
     },
   }
 }

@@ -42,7 +42,7 @@ t.test('a healthy broker is live, ready and started', async (t) => {
   const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
   t.match(status.checks.registered.lastRun.message, 'broker id 1 registered; 3 brokers (1,2,3)')
   t.same(status.checks.registered.lastRun.details.brokers.map((b: { nodeId: number }) => b.nodeId), [1, 2, 3])
-  t.match((await a.app.inject({ url: '/metrics' })).body, /kafka_healthz_kafka_brokers 3/)
+  t.match((await a.app.inject({ url: '/metrics' })).body, /kafka_healthz_kafka_brokers\{cluster_id="mockCluster\w+"\} 3/)
 })
 
 t.test('this broker down → 503 within the bound; up again → 200 in the same agent', async (t) => {
