@@ -23,7 +23,7 @@ export async function checkOnce (config: Config, logger: Logger, out: NodeJS.Wri
         out.write(renderVerdict(verdict, true))
         return verdict.ok ? 0 : 1
       }
-      logger.info({ probe: config.probe, failing: verdict.lines.filter((l) => !l.ok).map((l) => `${l.name}: ${l.reason}`) }, 'not yet healthy, retrying')
+      logger.warn({ probe: config.probe, failing: verdict.lines.filter((l) => !l.ok).map((l) => `${l.name}: ${l.reason}`) }, 'not yet healthy, retrying')
       await sleep(Math.max(0, next - Date.now()))
     }
   } finally {

@@ -78,20 +78,6 @@ export function oneOf<const C extends readonly string[]> (help: string, choices:
   }
 }
 
-/** A comma-separated list; blanks are dropped so a trailing comma is harmless. */
-export function list (help: string, expected: string, item: (raw: string) => boolean = () => true): OptionSpec<readonly string[]> {
-  return {
-    help,
-    default: [],
-    expected,
-    parse: (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
-      return items.every(item) ? items : undefined
-    },
-    format: (v) => v.join(','),
-  }
-}
-
 /** host:port, with IPv6 hosts in brackets ([::1]:9092). Empty means "not configured". */
 export function address (help: string, def = ''): OptionSpec<string> {
   return {
