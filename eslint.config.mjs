@@ -24,6 +24,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // tap subtests are async functions whether or not they await.
+      '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       // tap's top-level t.test() calls are tracked by tap itself.
       '@typescript-eslint/no-floating-promises': 'off',

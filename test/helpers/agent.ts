@@ -30,14 +30,17 @@ export interface TestAgent {
   close: () => Promise<void>
 }
 
-/** A fresh agent and app per test (own registry, own clients), with logs captured. */
-export async function startAgent (config: Config, deps: Partial<AgentDeps> = {}, level = 'info'): Promise<TestAgent> {
+/**
+ * A fresh agent and app per test (own registry, own clients), with logs captured. With
+ * `start: false` the background loop stays off and the test drives runs with runCycle().
+ */
+export async function startAgent (config: Config, deps: Partial<AgentDeps> = {}, { level = 'info', start = true } = {}): Promise<TestAgent> {
   const logs = new LogSink()
   const logger = createLogger(level, logs)
   const agent = createAgent(config, { logger, ...deps })
   const app = buildApp({ agent, logger })
   await app.ready()
-  agent.runner.start()
+  if (start) agent.runner.start()
   return {
     agent,
     app,

@@ -1,0 +1,39 @@
+// Reason mapping at our own client seam; the real-protocol paths are in test/integration.
+import t from 'tap'
+import { reachableCheck, registeredCheck } from '../../src/checks/broker-checks'
+import type { KafkaTarget } from '../../src/config/resolve'
+import { FakeBrokerClient } from '../helpers/fakes'
+
+const target = (brokerId?: number, minBrokers = 1): KafkaTarget =>
+  ({ address: 'kafka-1:9092', brokerId, minBrokers, clientId: 'x', tls: undefined, sasl: undefined })
+const signal = new AbortController().signal
+
+t.test('reachable maps client failures to bounded reasons', async (t) => {
+  const client = new FakeBrokerClient()
+  const check = reachableCheck({ client, target: target() })
+  t.match(await check.run(signal), { ok: true, reason: 'OK', message: 'broker kafka-1:9092 answers the Kafka protocol' })
+  const cases = [['unreachable', 'KAFKA_UNREACHABLE'], ['auth', 'KAFKA_AUTH'], ['tls', 'KAFKA_TLS'], ['protocol', 'KAFKA_PROTOCOL_ERROR'], ['aborted', 'TIMEOUT']] as const
+  for (const [kind, reason] of cases) {
+    client.error = { kind, message: 'boom' }
+    t.match(await check.run(signal), { ok: false, reason, message: 'broker kafka-1:9092: boom' }, kind)
+  }
+})
+
+t.test('registered: the id must be listed and enough brokers present', async (t) => {
+  const client = new FakeBrokerClient()
+  const counts: Array<number | undefined> = []
+  const run = async (brokerId?: number, min?: number) =>
+    await registeredCheck({ client, target: target(brokerId, min), onBrokerCount: (n) => { counts.push(n) } }).run(signal)
+
+  t.match(await run(2, 3), { ok: true, message: 'broker id 2 registered; 3 brokers (1,2,3)' })
+  t.match(await run(undefined, 1), { ok: true, message: 'cluster registered; 3 brokers (1,2,3)' })
+  t.match(await run(5), { ok: false, reason: 'BROKER_NOT_REGISTERED', message: 'broker id 5 is not in the cluster metadata (brokers: 1,2,3)' })
+  t.match(await run(1, 4), { ok: false, reason: 'TOO_FEW_BROKERS', message: '3 brokers in the cluster metadata, need at least 4 (brokers: 1,2,3)' })
+  client.brokers = []
+  t.match(await run(undefined, 1), { ok: false, reason: 'TOO_FEW_BROKERS', message: '0 brokers in the cluster metadata, need at least 1 (brokers: none)' })
+  client.error = { kind: 'unreachable', message: 'refused' }
+  t.match(await run(1), { ok: false, reason: 'KAFKA_UNREACHABLE' })
+  t.same(counts, [3, 3, 3, 3, 0, undefined], 'the broker count is withdrawn when the broker did not answer')
+  const ok = await registeredCheck({ client: new FakeBrokerClient(), target: target(1) }).run(signal)
+  t.same(ok.details?.brokerId, 1)
+})

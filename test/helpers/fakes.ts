@@ -1,0 +1,53 @@
+import { BrokerError, type BrokerClient, type BrokerErrorKind, type ClusterMetadata } from '../../src/clients/broker-client'
+import type { Check, CheckResult } from '../../src/checks/check'
+
+/** A BrokerClient whose answers a test sets; for the unit tests of our own logic only. */
+export class FakeBrokerClient implements BrokerClient {
+  brokers = [1, 2, 3]
+  error: { kind: BrokerErrorKind, message: string } | undefined
+  hang = false
+  closed = 0
+  calls = 0
+
+  private async answer<T> (signal: AbortSignal, value: () => T): Promise<T> {
+    this.calls++
+    if (this.hang) {
+      await new Promise((_resolve, reject) => { signal.addEventListener('abort', () => { reject(new BrokerError('aborted', 'deadline passed')) }) })
+    }
+    if (this.error !== undefined) throw new BrokerError(this.error.kind, this.error.message)
+    return value()
+  }
+
+  ping = async (signal: AbortSignal): Promise<void> => { await this.answer(signal, () => undefined) }
+  clusterMetadata = async (signal: AbortSignal): Promise<ClusterMetadata> => await this.answer(signal, () => ({
+    clusterId: 'c1',
+    controllerId: null,
+    brokers: this.brokers.map((nodeId) => ({ nodeId, host: `kafka-${nodeId}`, port: 9092, rack: null })),
+  }))
+
+  close = async (): Promise<void> => { this.closed++; await Promise.resolve() }
+}
+
+/** A check that answers what the test queues, optionally after a delay or never. */
+export class ScriptedCheck implements Check {
+  results: CheckResult[] = []
+  delayMs = 0
+  running = 0
+  maxRunning = 0
+  aborted = 0
+  runs = 0
+  constructor (readonly name: string, private readonly fallback: CheckResult = { ok: true, reason: 'OK', message: 'fine' }) {}
+
+  run = async (signal: AbortSignal): Promise<CheckResult> => {
+    this.runs++
+    this.running++
+    this.maxRunning = Math.max(this.maxRunning, this.running)
+    signal.addEventListener('abort', () => { this.aborted++ })
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs))
+      return this.results.shift() ?? this.fallback
+    } finally {
+      this.running--
+    }
+  }
+}
