@@ -46,3 +46,14 @@ export function publicOptions (options: Options): Record<string, string> {
     return [key, shown]
   }))
 }
+
+/** The README's option table; test/readme.test.ts fails when the README and the schema disagree. */
+export function renderOptionsTable (): string {
+  const rows = KEYS.map((key) => {
+    const s = spec(key)
+    const flag = s.secret === true ? '(env only)' : `\`--${flagName(key)}\``
+    const def = s.format(s.default)
+    return `| ${flag} | \`${envName(key)}\` | ${def === '' ? '' : `\`${def}\``} | ${s.help.replace(/\|/g, '\\|')} |`
+  })
+  return ['| flag | environment | default | meaning |', '|---|---|---|---|', ...rows].join('\n')
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, and nothing that
+# is already there: librdkafka-dev and a C compiler (for the mock Kafka cluster), then the npm
+# packages from package-lock.json. Node.js >= 20.18 is the one prerequisite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_ok() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=18)?0:1)'
+}
+if ! node_ok; then
+  echo "kafka-healthz needs Node.js >= 20.18 (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+if [ ! -f /usr/include/librdkafka/rdkafka_mock.h ] || ! command -v cc >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "installing librdkafka-dev and a C compiler (for the mock Kafka cluster)..." >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends librdkafka-dev gcc libc6-dev >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
