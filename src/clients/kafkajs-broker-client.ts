@@ -51,7 +51,7 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       requestTimeout: opts.timeoutMs,
       enforceRequestTimeout: true,
       logger,
-    }).build()
+    }).build({ host: opts.target.host, port: opts.target.port })
     const broker = new Broker({ connectionPool: pool, logger, allowAutoTopicCreation: false, authenticationTimeout: opts.timeoutMs })
     try {
       await broker.connect() // ApiVersions, then SASL when configured

@@ -23,7 +23,7 @@ declare module 'kafkajs/src/broker' {
   export = Broker
 }
 declare module 'kafkajs/src/cluster/connectionPoolBuilder' {
-  function builder (opts: Record<string, unknown>): { build: () => Promise<unknown> }
+  function builder (opts: Record<string, unknown>): { build: (destination?: { host: string, port: number }) => Promise<unknown> }
   export = builder
 }
 declare module 'kafkajs/src/network/socketFactory' {

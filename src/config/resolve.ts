@@ -6,7 +6,11 @@ import { envName, flagName, type Options } from './schema'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 
 export interface KafkaTarget {
+  /** As given (host:port), for messages. */
   address: string
+  /** Split once here: IPv6 hosts lose their brackets, which kafkajs's own split(':') would mangle. */
+  host: string
+  port: number
   /** Node id this broker must have in the metadata; undefined skips the id check. */
   brokerId: number | undefined
   minBrokers: number
@@ -102,8 +106,11 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   if (o.kafkaBrokers === '') {
     throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod (nothing to check otherwise)`)
   }
+  const sep = o.kafkaBrokers.lastIndexOf(':')
   const kafka: KafkaTarget = {
     address: o.kafkaBrokers,
+    host: o.kafkaBrokers.slice(0, sep).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(o.kafkaBrokers.slice(sep + 1)),
     brokerId: brokerId(o, deps),
     minBrokers: o.minBrokers,
     clientId: o.kafkaClientId,

@@ -5,7 +5,7 @@ import type { KafkaTarget } from '../../src/config/resolve'
 import { FakeBrokerClient } from '../helpers/fakes'
 
 const target = (brokerId?: number, minBrokers = 1): KafkaTarget =>
-  ({ address: 'kafka-1:9092', brokerId, minBrokers, clientId: 'x', tls: undefined, sasl: undefined })
+  ({ address: 'kafka-1:9092', host: 'kafka-1', port: 9092, brokerId, minBrokers, clientId: 'x', tls: undefined, sasl: undefined })
 const signal = new AbortController().signal
 
 t.test('reachable maps client failures to bounded reasons', async (t) => {

@@ -22,6 +22,12 @@ t.test('broker id: given, derived from the StatefulSet ordinal, or not checked',
   t.equal(resolve(['--kafka-broker-id', 'auto', '--pod-name', 'my-kafka-broker-11'], {}, 'ignored-0').kafka?.brokerId, 11)
 })
 
+t.test('the broker address is split once, IPv6 brackets removed', async (t) => {
+  t.match(resolve([]).kafka, { address: 'localhost:9092', host: 'localhost', port: 9092 })
+  const v6 = resolveConfig(parseOptions(['--kafka-brokers', '[fd00::12]:9093'], {}).options, deps())
+  t.match(v6.kafka, { address: '[fd00::12]:9093', host: 'fd00::12', port: 9093 })
+})
+
 t.test('TLS and SASL from files; a password may contain ":"', async (t) => {
   const c = resolve(['--kafka-tls-ca-file', '/ca.pem', '--kafka-tls-cert-file', '/cert.pem', '--kafka-tls-key-file', '/key.pem',
     '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', 'agent', '--kafka-sasl-password-file', '/pw'])
