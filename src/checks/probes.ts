@@ -62,7 +62,8 @@ export class Probes {
       const ok = probe === 'startupz' ? view.everPassed || view.ok : view.ok
       lines.push({ name, ok, excluded, reason: ok ? 'OK' : view.reason, message: ok ? 'ok' : view.message })
     }
-    if (probe === 'readyz' && this.lifecycle.shuttingDown && opts.only === undefined) lines.push(SHUTDOWN_LINE)
+    // Draining applies to /readyz/<check> too: whichever form a pod spec uses must fail on SIGTERM.
+    if (probe === 'readyz' && this.lifecycle.shuttingDown) lines.push(SHUTDOWN_LINE)
     return {
       probe,
       ok: lines.every((l) => l.ok || l.excluded),

@@ -90,6 +90,8 @@ t.test('SIGTERM drain: readiness fails at once, liveness and ping keep answering
   t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
   t.equal((await a.app.inject({ url: '/ping' })).statusCode, 200)
   t.equal((await a.app.inject({ url: '/readyz?exclude=shutdown' })).statusCode, 503, 'shutdown cannot be excluded')
+  t.equal((await a.app.inject({ url: '/readyz/reachable' })).statusCode, 503, 'per-check readiness drains too')
+  t.equal((await a.app.inject({ url: '/livez/reachable' })).statusCode, 200)
 })
 
 t.test('GET and HEAD only; unknown paths 404', async (t) => {
