@@ -7,7 +7,7 @@ import { address, bool, duration, int, oneOf, str } from './option-types'
  * Precedence: flag, then environment, then the default here.
  */
 export const SCHEMA = {
-  host: str('Address the HTTP server listens on. Probes come from the kubelet on the pod IP, so not just loopback.', '0.0.0.0'),
+  host: str('Address the HTTP server listens on. Probes come from the kubelet on the pod IP, so not just loopback; use :: in IPv6 clusters.', '0.0.0.0'),
   // 18090: unused by the peers people run beside Kafka (18083 Connect checkers, 8000, 9308 kafka_exporter, 9404 JMX exporter, 9644 Redpanda).
   port: int('Port of the HTTP server.', 18090, 1, 65535),
   logLevel: oneOf('Log level. Probe requests log at debug; verdict changes at info.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
