@@ -93,3 +93,37 @@ export function address (help: string, def = ''): OptionSpec<string> {
     format: (v) => v,
   }
 }
+
+/** A comma-separated list; blanks are dropped so a trailing comma is harmless. */
+export function list (help: string, def: readonly string[], expected: string, item: (raw: string) => boolean = () => true): OptionSpec<readonly string[]> {
+  return {
+    help,
+    default: def,
+    expected,
+    parse: (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+      return items.every(item) ? items : undefined
+    },
+    format: (v) => v.join(','),
+  }
+}
+
+/** An http(s) URL without credentials in it (they belong in the credential options). Empty means "not configured". */
+export function httpUrl (help: string): OptionSpec<string> {
+  return {
+    help,
+    default: '',
+    expected: 'an http:// or https:// URL without user:password, e.g. http://localhost:8083',
+    parse: (raw) => {
+      const v = raw.trim()
+      if (v === '') return ''
+      try {
+        const u = new URL(v)
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' ? v.replace(/\/+$/, '') : undefined
+      } catch {
+        return undefined
+      }
+    },
+    format: (v) => v,
+  }
+}

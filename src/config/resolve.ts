@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
+import { networkInterfaces } from 'node:os'
+import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
-import { envName, flagName, type Options } from './schema'
+import { certPair, flag, readOption, readSecretFile, type ResolveDeps } from './read-option'
+import { envName, type Options } from './schema'
+
+export type { ResolveDeps } from './read-option'
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 
@@ -22,30 +27,13 @@ export interface KafkaTarget {
 /** The configuration the agent runs with: options, plus everything derived from them and read from files. */
 export interface Config extends Readonly<Options> {
   readonly kafka: KafkaTarget | undefined
-}
-
-export interface ResolveDeps {
-  readFile: (path: string) => string
-  /** $HOSTNAME: a StatefulSet pod's hostname is its pod name. */
-  hostname: string | undefined
+  readonly connect: ConnectTarget | undefined
 }
 
 const defaultDeps: ResolveDeps = {
   readFile: (path) => readFileSync(path, 'utf8'),
   hostname: process.env.HOSTNAME,
-}
-
-function flag (key: keyof Options): string {
-  return `--${flagName(key)}`
-}
-
-function readOption (deps: ResolveDeps, key: keyof Options, path: string): string {
-  try {
-    return deps.readFile(path)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new ConfigError(`${flag(key)}: got ${JSON.stringify(path)}, expected a readable file (${code})`)
-  }
+  localAddresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)),
 }
 
 function brokerId (o: Options, deps: ResolveDeps): number | undefined {
@@ -67,10 +55,7 @@ function brokerId (o: Options, deps: ResolveDeps): number | undefined {
 function tls (o: Options, deps: ResolveDeps): KafkaTarget['tls'] {
   const files = o.kafkaTlsCaFile !== '' || o.kafkaTlsCertFile !== '' || o.kafkaTlsKeyFile !== ''
   if (!o.kafkaTls && !files && !o.kafkaTlsInsecure && o.kafkaTlsServerName === '') return undefined
-  if ((o.kafkaTlsCertFile === '') !== (o.kafkaTlsKeyFile === '')) {
-    const [given, missing] = o.kafkaTlsCertFile === '' ? ['kafkaTlsKeyFile', 'kafkaTlsCertFile'] as const : ['kafkaTlsCertFile', 'kafkaTlsKeyFile'] as const
-    throw new ConfigError(`${flag(missing)}: got nothing, expected a file because ${flag(given)} is set`)
-  }
+  certPair(o, 'kafkaTlsCertFile', 'kafkaTlsKeyFile')
   return {
     rejectUnauthorized: !o.kafkaTlsInsecure,
     ...(o.kafkaTlsCaFile !== '' && { ca: readOption(deps, 'kafkaTlsCaFile', o.kafkaTlsCaFile) }),
@@ -88,9 +73,8 @@ function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
   if (o.kafkaSaslPassword !== '' && o.kafkaSaslPasswordFile !== '') {
     throw new ConfigError(`${flag('kafkaSaslPasswordFile')}: got a file and ${envName('kafkaSaslPassword')} too, expected only one of them`)
   }
-  // Secret files usually end in a newline that is not part of the password.
   const password = o.kafkaSaslPasswordFile !== ''
-    ? readOption(deps, 'kafkaSaslPasswordFile', o.kafkaSaslPasswordFile).replace(/\r?\n$/, '')
+    ? readSecretFile(deps, 'kafkaSaslPasswordFile', o.kafkaSaslPasswordFile)
     : o.kafkaSaslPassword
   if (password === '') {
     throw new ConfigError(`${envName('kafkaSaslPassword')}: got nothing, expected a password (or ${flag('kafkaSaslPasswordFile')}) because ${flag('kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
@@ -103,9 +87,13 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   if (o.timeout >= o.interval) {
     throw new ConfigError(`${flag('timeout')}: got ${formatDuration(o.timeout)}, expected less than ${flag('interval')} (${formatDuration(o.interval)}) so runs never overlap`)
   }
-  if (o.kafkaBrokers === '') {
-    throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod (nothing to check otherwise)`)
+  if (o.kafkaBrokers === '' && o.connectUrl === '') {
+    throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${flag('connectUrl')} (nothing to check otherwise)`)
   }
+  return { ...o, kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps), connect: o.connectUrl === '' ? undefined : connectTarget(o, deps) }
+}
+
+function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {
   const sep = o.kafkaBrokers.lastIndexOf(':')
   const kafka: KafkaTarget = {
     address: o.kafkaBrokers,
@@ -117,5 +105,5 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
     tls: tls(o, deps),
     sasl: sasl(o, deps),
   }
-  return { ...o, kafka }
+  return kafka
 }

@@ -1,4 +1,6 @@
-import { address, bool, duration, int, oneOf, str } from './option-types'
+import { address, bool, duration, httpUrl, int, list, oneOf, str } from './option-types'
+
+const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING']
 
 /**
  * Every option of kafka-healthz, in the order --help and the README list them.
@@ -36,6 +38,28 @@ export const SCHEMA = {
   kafkaSaslUsername: str('SASL username.'),
   kafkaSaslPassword: str('SASL password. Environment only (a flag would show in ps); or use --kafka-sasl-password-file.', '', { secret: true }),
   kafkaSaslPasswordFile: str('File holding the SASL password (e.g. a mounted Secret). A trailing newline is ignored.'),
+
+  connectUrl: httpUrl('Kafka Connect REST URL of the worker in this pod. Enables the Connect checks; leave empty to skip them.'),
+  connectUsername: str('Basic-auth username for the Connect REST API.'),
+  connectPassword: str('Basic-auth password. Environment only; or use --connect-password-file. May contain ":".', '', { secret: true }),
+  connectPasswordFile: str('File holding the basic-auth password (e.g. a mounted Secret). A trailing newline is ignored.'),
+  connectHeaders: str('Extra request headers, one "Name: value" per line (e.g. a bearer token). Environment only; or use --connect-headers-file.', '', { secret: true }),
+  connectHeadersFile: str('File of extra request headers, one "Name: value" per line.'),
+  connectTlsCaFile: str('PEM file with the CA(s) that signed the Connect REST certificate. Default: the system CAs.'),
+  connectTlsCertFile: str('PEM client certificate for mutual TLS to the Connect REST API.'),
+  connectTlsKeyFile: str('PEM private key of --connect-tls-cert-file.'),
+  connectTlsInsecure: bool('Skip verification of the Connect REST certificate. For tests only.'),
+  connectors: list('Connectors that count, by name or glob (* and ?). Default: all.', [], 'a comma-separated list of names or globs'),
+  connectWorkerId: str('Count only connectors and tasks running on this worker: its host:port as in worker_id, or "auto" to match this pod\'s addresses and hostname. Empty counts all, wherever they run.'),
+  connectRequireConnectors: bool('Fail readiness when no connector is selected (default: nothing selected passes).'),
+  connectHealthyStates: list('States that count as healthy, for connectors and tasks.', ['RUNNING'], `a comma-separated list of ${CONNECT_STATES.join(', ')}`, (s) => CONNECT_STATES.includes(s)),
+  connectTransitionGrace: duration('How long UNASSIGNED and RESTARTING (normal during rebalances) are tolerated before they fail.', 60_000, 0),
+  connectCheckTasksMax: bool('Also fail when fewer tasks run than the connector\'s tasks.max (asks the worker for connector configs too).'),
+  connectUnhealthyTolerance: int('Percent of selected connectors that may be unhealthy before readiness fails.', 0, 0, 100),
+  connectMaxBodyBytes: int('Largest Connect response body read; larger ones fail with CONNECT_BODY_TOO_LARGE.', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  connectConcurrency: int('Parallel status calls when the worker ignores ?expand=status (older than Kafka 2.3).', 8, 1, 64),
+  connectTraceLength: int('Stack traces in /status and /connectors/<name> are cut to this many characters.', 2000, 0, 1_000_000),
+  connectMetricsMaxConnectors: int('At most this many connectors get per-connector metric series; the rest are counted as left out.', 500, 0, 100_000),
 
   probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),
   wait: duration('One-shot mode: keep retrying for up to this long before giving up (for init containers); 0 runs once.', 0, 0, { oneShot: true }),

@@ -5,6 +5,7 @@ import { resolveConfig, type ResolveDeps } from '../../src/config/resolve'
 const files: Record<string, string> = { '/ca.pem': 'CA', '/cert.pem': 'CERT', '/key.pem': 'KEY', '/pw': 's3cret:with:colons\n' }
 const deps = (hostname?: string): ResolveDeps => ({
   hostname,
+  localAddresses: () => ['127.0.0.1', '10.1.2.3'],
   readFile: (p) => {
     const f = files[p]
     if (f === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' })
@@ -56,5 +57,49 @@ t.test('cross-option mistakes: one line naming the option', async (t) => {
   for (const [argv, env, host, message] of cases) {
     t.throws(() => resolve(argv, env, host), new ConfigError(message), argv.join(' '))
   }
-  t.throws(() => resolveConfig(parseOptions([], {}).options, deps()), new ConfigError('--kafka-brokers: got nothing, expected the host:port of the broker in this pod (nothing to check otherwise)'))
+  t.throws(() => resolveConfig(parseOptions([], {}).options, deps()), new ConfigError('--kafka-brokers: got nothing, expected the host:port of the broker in this pod, or --connect-url (nothing to check otherwise)'))
+})
+
+const connect = (argv: string[], env: NodeJS.ProcessEnv = {}, hostname?: string) =>
+  resolveConfig(parseOptions(['--connect-url', 'http://localhost:8083/', ...argv], env).options, deps(hostname))
+
+t.test('Connect alone is enough; defaults', async (t) => {
+  const c = connect([])
+  t.equal(c.kafka, undefined)
+  t.match(c.connect, { url: 'http://localhost:8083', auth: undefined, headers: {}, tls: undefined, selectors: [], scope: { kind: 'all' }, healthyStates: ['RUNNING'], transitionGraceMs: 60_000 })
+})
+
+t.test('Connect credentials, headers, TLS and worker scope', async (t) => {
+  t.same(connect(['--connect-username', 'u', '--connect-password-file', '/pw']).connect?.auth, { username: 'u', password: 's3cret:with:colons' })
+  t.same(connect(['--connect-username', 'u'], { HEALTHZ_CONNECT_PASSWORD: 'a:b' }).connect?.auth, { username: 'u', password: 'a:b' })
+  t.same(connect([], { HEALTHZ_CONNECT_HEADERS: 'Authorization: Bearer x:y\n\nX-Tenant:  blue ' }).connect?.headers, { authorization: 'Bearer x:y', 'x-tenant': 'blue' })
+  files['/headers'] = 'X-One: 1\r\nX-Two: 2\n'
+  t.same(connect(['--connect-headers-file', '/headers']).connect?.headers, { 'x-one': '1', 'x-two': '2' })
+  t.same(connect(['--connect-tls-ca-file', '/ca.pem', '--connect-tls-cert-file', '/cert.pem', '--connect-tls-key-file', '/key.pem']).connect?.tls,
+    { rejectUnauthorized: true, ca: 'CA', cert: 'CERT', key: 'KEY' })
+  t.same(connect(['--connect-tls-insecure']).connect?.tls, { rejectUnauthorized: false })
+  t.same(connect(['--connect-worker-id', 'Connect-0.connect:8083']).connect?.scope, { kind: 'exact', workerId: 'connect-0.connect:8083' })
+  t.same(connect(['--connect-worker-id', '[fd00::1]:8083']).connect?.scope, { kind: 'exact', workerId: '[fd00::1]:8083' })
+  t.same(connect(['--connect-worker-id', 'auto', '--pod-name', 'connect-0'], {}, 'connect-0').connect?.scope, { kind: 'auto', hosts: ['127.0.0.1', '10.1.2.3', 'connect-0'] })
+  t.same(connect(['--connectors', 's3-*, jdbc-source,', '--connect-healthy-states', 'RUNNING,PAUSED']).connect?.selectors, ['s3-*', 'jdbc-source'])
+})
+
+t.test('Connect mistakes: one line naming the option, never a secret', async (t) => {
+  const cases: Array<[string[], NodeJS.ProcessEnv, string]> = [
+    [['--connect-url', 'localhost:8083'], {}, '--connect-url: got "localhost:8083", expected an http:// or https:// URL without user:password, e.g. http://localhost:8083'],
+    [['--connect-url', 'http://u:p@localhost:8083'], {}, '--connect-url: got "http://u:p@localhost:8083", expected an http:// or https:// URL without user:password, e.g. http://localhost:8083'],
+    [['--connect-healthy-states', 'RUNNING,running'], {}, '--connect-healthy-states: got "RUNNING,running", expected a comma-separated list of RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED, RESTARTING'],
+    [['--connect-unhealthy-tolerance', '101'], {}, '--connect-unhealthy-tolerance: got "101", expected an integer from 0 to 100'],
+    [['--connect-worker-id', 'connect-0'], {}, '--connect-worker-id: got "connect-0", expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty'],
+    [[], { HEALTHZ_CONNECT_PASSWORD: 'pw' }, '--connect-username: got nothing, expected a username because a Connect password is set'],
+    [['--connect-username', 'a:b'], { HEALTHZ_CONNECT_PASSWORD: 'pw' }, '--connect-username: got "a:b", expected a username without ":"'],
+    [['--connect-username', 'u', '--connect-password-file', '/pw'], { HEALTHZ_CONNECT_PASSWORD: 'pw' }, '--connect-password-file: got a file and HEALTHZ_CONNECT_PASSWORD too, expected only one of them'],
+    [['--connect-headers-file', '/headers'], { HEALTHZ_CONNECT_HEADERS: 'X: 1' }, '--connect-headers-file: got a file and HEALTHZ_CONNECT_HEADERS too, expected only one of them'],
+    [[], { HEALTHZ_CONNECT_HEADERS: 'Bearer sekrit-token' }, 'HEALTHZ_CONNECT_HEADERS: line 1 is not a "Name: value" header'],
+    [['--connect-username', 'u'], { HEALTHZ_CONNECT_PASSWORD: 'pw', HEALTHZ_CONNECT_HEADERS: 'Authorization: Bearer t' }, '--connect-username: got basic-auth credentials and an Authorization header too, expected only one of them'],
+    [['--connect-tls-key-file', '/key.pem'], {}, '--connect-tls-cert-file: got nothing, expected a file because --connect-tls-key-file is set'],
+  ]
+  for (const [argv, env, message] of cases) {
+    t.throws(() => connect(argv, env), new ConfigError(message), [...argv, ...Object.keys(env)].join(' '))
+  }
 })

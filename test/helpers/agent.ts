@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import { createAgent, type Agent, type AgentDeps } from '../../src/agent'
 import { buildApp } from '../../src/app'
 import { parseOptions } from '../../src/config/parse-options'
-import { resolveConfig, type Config } from '../../src/config/resolve'
+import { resolveConfig, type Config, type ResolveDeps } from '../../src/config/resolve'
 import { createLogger } from '../../src/log/logger'
 
 /** Config as the CLI would build it from these flags, with no environment. */
-export function configFrom (argv: string[], env: NodeJS.ProcessEnv = {}): Config {
-  return resolveConfig(parseOptions(argv, env).options, { readFile: () => '', hostname: undefined })
+export function configFrom (argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<ResolveDeps> = {}): Config {
+  return resolveConfig(parseOptions(argv, env).options, { readFile: () => '', hostname: undefined, localAddresses: () => [], ...deps })
 }
 
 /** Captures every log line, so tests can assert on what was (and was not) logged. */

@@ -1,0 +1,113 @@
+import { ConfigError } from './parse-options'
+import { certPair, flag, readOption, readSecretFile, type ResolveDeps } from './read-option'
+import { envName, type Options } from './schema'
+
+/** Which worker's connectors and tasks count (--connect-worker-id). */
+export type WorkerScope =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'exact', readonly workerId: string }
+  /** Any worker_id whose host is one of these (this pod's IPs and hostnames). */
+  | { readonly kind: 'auto', readonly hosts: readonly string[] }
+
+export interface ConnectTarget {
+  readonly url: string
+  readonly auth: { readonly username: string, readonly password: string } | undefined
+  readonly headers: Readonly<Record<string, string>>
+  readonly tls: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean } | undefined
+  readonly selectors: readonly string[]
+  readonly scope: WorkerScope
+  readonly requireConnectors: boolean
+  readonly healthyStates: readonly string[]
+  readonly transitionGraceMs: number
+  readonly checkTasksMax: boolean
+  readonly unhealthyTolerancePct: number
+  readonly maxBodyBytes: number
+  readonly concurrency: number
+  readonly traceLength: number
+  readonly metricsMaxConnectors: number
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** "Name: value" lines. Values are secrets (bearer tokens): errors name the line, never its value. */
+function parseHeaders (text: string, source: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return
+    const colon = line.indexOf(':')
+    const name = colon < 0 ? '' : line.slice(0, colon).trim()
+    if (!HEADER_NAME.test(name)) throw new ConfigError(`${source}: line ${i + 1} is not a "Name: value" header`)
+    headers[name.toLowerCase()] = line.slice(colon + 1).trim()
+  })
+  return headers
+}
+
+function headers (o: Options, deps: ResolveDeps): Record<string, string> {
+  if (o.connectHeaders !== '' && o.connectHeadersFile !== '') {
+    throw new ConfigError(`${flag('connectHeadersFile')}: got a file and ${envName('connectHeaders')} too, expected only one of them`)
+  }
+  if (o.connectHeadersFile !== '') return parseHeaders(readOption(deps, 'connectHeadersFile', o.connectHeadersFile), flag('connectHeadersFile'))
+  return parseHeaders(o.connectHeaders, envName('connectHeaders'))
+}
+
+function auth (o: Options, deps: ResolveDeps): ConnectTarget['auth'] {
+  if (o.connectPassword !== '' && o.connectPasswordFile !== '') {
+    throw new ConfigError(`${flag('connectPasswordFile')}: got a file and ${envName('connectPassword')} too, expected only one of them`)
+  }
+  const password = o.connectPasswordFile !== '' ? readSecretFile(deps, 'connectPasswordFile', o.connectPasswordFile) : o.connectPassword
+  if (o.connectUsername === '' && password === '') return undefined
+  if (o.connectUsername === '') throw new ConfigError(`${flag('connectUsername')}: got nothing, expected a username because a Connect password is set`)
+  // A basic-auth username cannot hold ':'; the password can (RFC 7617).
+  if (o.connectUsername.includes(':')) throw new ConfigError(`${flag('connectUsername')}: got ${JSON.stringify(o.connectUsername)}, expected a username without ":"`)
+  return { username: o.connectUsername, password }
+}
+
+function tls (o: Options, deps: ResolveDeps): ConnectTarget['tls'] {
+  certPair(o, 'connectTlsCertFile', 'connectTlsKeyFile')
+  if (o.connectTlsCaFile === '' && o.connectTlsCertFile === '' && !o.connectTlsInsecure) return undefined
+  return {
+    rejectUnauthorized: !o.connectTlsInsecure,
+    ...(o.connectTlsCaFile !== '' && { ca: readOption(deps, 'connectTlsCaFile', o.connectTlsCaFile) }),
+    ...(o.connectTlsCertFile !== '' && { cert: readOption(deps, 'connectTlsCertFile', o.connectTlsCertFile) }),
+    ...(o.connectTlsKeyFile !== '' && { key: readOption(deps, 'connectTlsKeyFile', o.connectTlsKeyFile) }),
+  }
+}
+
+function scope (o: Options, deps: ResolveDeps): WorkerScope {
+  const raw = o.connectWorkerId.trim()
+  if (raw === '') return { kind: 'all' }
+  if (raw === 'auto') {
+    // worker_id is the advertised host:port: a pod IP, the hostname, or a DNS name starting with it.
+    const names = [o.podName, deps.hostname ?? ''].filter((n) => n !== '')
+    return { kind: 'auto', hosts: [...new Set([...deps.localAddresses(), ...names].map((h) => h.toLowerCase()))] }
+  }
+  if (!/^[^:\s]+:\d{1,5}$/.test(raw) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(raw)) {
+    throw new ConfigError(`${flag('connectWorkerId')}: got ${JSON.stringify(raw)}, expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty`)
+  }
+  return { kind: 'exact', workerId: raw.toLowerCase() }
+}
+
+export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
+  const h = headers(o, deps)
+  const a = auth(o, deps)
+  if (a !== undefined && h.authorization !== undefined) {
+    throw new ConfigError(`${flag('connectUsername')}: got basic-auth credentials and an Authorization header too, expected only one of them`)
+  }
+  return {
+    url: o.connectUrl,
+    auth: a,
+    headers: h,
+    tls: tls(o, deps),
+    selectors: o.connectors,
+    scope: scope(o, deps),
+    requireConnectors: o.connectRequireConnectors,
+    healthyStates: o.connectHealthyStates,
+    transitionGraceMs: o.connectTransitionGrace,
+    checkTasksMax: o.connectCheckTasksMax,
+    unhealthyTolerancePct: o.connectUnhealthyTolerance,
+    maxBodyBytes: o.connectMaxBodyBytes,
+    concurrency: o.connectConcurrency,
+    traceLength: o.connectTraceLength,
+    metricsMaxConnectors: o.connectMetricsMaxConnectors,
+  }
+}
