@@ -1,0 +1,56 @@
+/**
+ * The only view of the Kafka Connect REST API the agent has. Read-only: nothing here can
+ * pause, restart or reconfigure a connector. Every call ends when `signal` aborts.
+ */
+export interface ConnectClient {
+  /** GET /health (Kafka >= 3.9), or GET / on older workers that answer 404 there. */
+  health: (signal: AbortSignal) => Promise<WorkerHealth>
+  /**
+   * Status of every connector in one call (GET /connectors?expand=status, plus expand=info for
+   * tasks.max). Workers that ignore `expand` get bounded, concurrent per-connector calls; a
+   * connector deleted meanwhile is left out, as the worker itself does.
+   */
+  connectorStatuses: (signal: AbortSignal, opts: { withInfo: boolean }) => Promise<ConnectorStatus[]>
+  close: () => Promise<void>
+}
+
+export interface WorkerHealth {
+  /** healthy: 200; starting: 503 "starting" (live, not ready); unhealthy: 500 or another 503. */
+  readonly status: 'healthy' | 'starting' | 'unhealthy'
+  readonly message: string
+  /** The worker has no /health (before Kafka 3.9); GET / answered instead. */
+  readonly legacy: boolean
+}
+
+export interface TaskStatus {
+  readonly id: number
+  readonly state: string
+  readonly workerId: string
+  readonly trace?: string
+}
+
+export interface ConnectorStatus {
+  readonly name: string
+  readonly state: string
+  readonly workerId: string
+  readonly trace?: string
+  readonly type: string
+  readonly tasks: readonly TaskStatus[]
+  /** config["tasks.max"], when asked for with withInfo. */
+  readonly tasksMax?: number
+}
+
+export type ConnectErrorKind = 'unreachable' | 'aborted' | 'auth' | 'http' | 'redirect' | 'bad-response' | 'too-large'
+
+export class ConnectError extends Error {
+  override name = 'ConnectError'
+  constructor (readonly kind: ConnectErrorKind, message: string) {
+    super(message)
+  }
+}
+
+/** Endpoint names as metric labels: a closed set, never a connector name. */
+export type ConnectEndpoint = 'health' | 'root' | 'connectors' | 'connector_status' | 'connector_info'
+
+/** Told about every upstream request, for the request duration and error metrics. */
+export type ConnectRequestObserver = (endpoint: ConnectEndpoint, seconds: number, error: ConnectErrorKind | undefined) => void
