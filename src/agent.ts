@@ -3,7 +3,10 @@ import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } fr
 import type { Check } from './checks/check'
 import { Probes, type Lifecycle, type ProbeWiring } from './checks/probes'
 import { Runner } from './checks/runner'
+import { CHECK_CONNECTORS, CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, connectorsCheck } from './checks/connect-checks'
 import type { BrokerClient } from './clients/broker-client'
+import type { ConnectClient } from './clients/connect-client'
+import { createUndiciConnectClient } from './clients/undici-connect-client'
 import { createKafkajsBrokerClient } from './clients/kafkajs-broker-client'
 import type { Config } from './config/resolve'
 import { createMetrics, type Metrics } from './metrics/metrics'
@@ -24,8 +27,9 @@ export interface Agent {
 export interface AgentDeps {
   readonly logger: Logger
   readonly now?: () => number
-  /** Tests swap the client at this seam; production uses kafkajs. */
+  /** Tests swap the clients at this seam; production uses kafkajs and undici. */
   readonly brokerClient?: BrokerClient
+  readonly connectClient?: ConnectClient
 }
 
 /** A verdict older than this many intervals (plus one timeout) has no run behind it: STALE. */
@@ -39,10 +43,10 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
   const metrics = createMetrics(VERSION, () => ({
     views: () => runner.names.flatMap((n) => runner.view(n) ?? []),
     probe: (name) => probes.evaluate(name),
-  }))
+  }), { ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }) })
 
   const checks: Check[] = []
-  const clients: BrokerClient[] = []
+  const clients: Array<{ close: () => Promise<void> }> = []
   const wiring: { livez: string[], readyz: string[], startupz: string[] } = { livez: [], readyz: [], startupz: [] }
   if (config.kafka !== undefined) {
     const client = deps.brokerClient ?? createKafkajsBrokerClient({ target: config.kafka, timeoutMs: config.timeout, logger: deps.logger })
@@ -52,6 +56,20 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     wiring.livez.push(CHECK_REACHABLE)
     wiring.readyz.push(CHECK_REACHABLE, CHECK_REGISTERED)
     wiring.startupz.push(CHECK_REACHABLE)
+  }
+  if (config.connect !== undefined) {
+    const client = deps.connectClient ?? createUndiciConnectClient({
+      target: config.connect,
+      userAgent: `kafka-healthz/${VERSION}`,
+      ...(metrics.connect !== undefined && { onRequest: metrics.connect.observeRequest }),
+    })
+    clients.push(client)
+    const connectDeps = { client, target: config.connect, now, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
+    checks.push(...connectWorkerChecks(connectDeps), connectorsCheck(connectDeps))
+    // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
+    wiring.livez.push(CHECK_CONNECT_WORKER)
+    wiring.readyz.push(CHECK_CONNECT_READY, CHECK_CONNECTORS)
+    wiring.startupz.push(CHECK_CONNECT_READY)
   }
 
   const runner = new Runner({

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RunRecord } from '../checks/verdict'
 import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
 import type { CheckView } from '../checks/runner'
+import { createConnectMetrics, type ConnectMetrics } from './connect-metrics'
 
 /**
  * Every metric the agent exports, in one place: names, help, labels. Names carry the
@@ -18,12 +19,14 @@ export interface VerdictSource {
 
 export interface Metrics {
   readonly registry: Registry
+  /** Present when the Connect checks are enabled. */
+  readonly connect: ConnectMetrics | undefined
   observeRun: (check: string, run: RunRecord) => void
   probeRequest: (endpoint: string, code: number) => void
   setBrokerCount: (count: number | undefined, clusterId?: string | null) => void
 }
 
-export function createMetrics (version: string, source: () => VerdictSource): Metrics {
+export function createMetrics (version: string, source: () => VerdictSource, opts: { connectMaxConnectors?: number } = {}): Metrics {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
@@ -97,6 +100,7 @@ export function createMetrics (version: string, source: () => VerdictSource): Me
 
   return {
     registry,
+    connect: opts.connectMaxConnectors === undefined ? undefined : createConnectMetrics(METRIC_PREFIX, registry, opts.connectMaxConnectors),
     observeRun (check, run) {
       duration.observe({ check }, run.durationMs / 1000)
       lastRun.set({ check }, run.finishedAt / 1000)

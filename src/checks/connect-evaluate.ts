@@ -1,0 +1,145 @@
+import type { ConnectorStatus } from '../clients/connect-client'
+import type { ConnectTarget, WorkerScope } from '../config/connect-target'
+import { fail, pass, type CheckResult, type Reason } from './check'
+import { selector } from './glob'
+
+/** States that rebalances pass through; tolerated for --connect-transition-grace. */
+const TRANSITIONAL = new Set(['UNASSIGNED', 'RESTARTING'])
+
+/** Worst first: the reason a connector (and the check) reports is its worst problem. */
+const REASON_BY_STATE: ReadonlyArray<readonly [string, Exclude<Reason, 'OK'>]> = [
+  ['FAILED', 'CONNECTOR_FAILED'], ['UNASSIGNED', 'CONNECTOR_UNASSIGNED'], ['RESTARTING', 'CONNECTOR_RESTARTING'],
+  ['PAUSED', 'CONNECTOR_PAUSED'], ['STOPPED', 'CONNECTOR_STOPPED'],
+]
+const SEVERITY: readonly Reason[] = [...REASON_BY_STATE.map(([, r]) => r), 'CONNECTOR_UNHEALTHY', 'TASKS_BELOW_MAX']
+
+export interface TaskVerdict {
+  readonly id: number
+  readonly state: string
+  readonly workerId: string
+  readonly healthy: boolean
+  readonly trace?: string
+}
+
+/** One connector as /status and /connectors/<name> show it. */
+export interface ConnectorVerdict {
+  readonly name: string
+  readonly healthy: boolean
+  readonly reason: Reason
+  /** e.g. ["connector PAUSED", "task 2 FAILED on 10.0.0.7:8083: java.lang.RuntimeException: boom"] */
+  readonly problems: readonly string[]
+  readonly state: string
+  readonly workerId: string
+  readonly type: string
+  readonly trace?: string
+  readonly tasks: readonly TaskVerdict[]
+  readonly tasksMax?: number
+}
+
+export type EvaluateOptions = Pick<ConnectTarget,
+  'selectors' | 'scope' | 'healthyStates' | 'transitionGraceMs' | 'checkTasksMax' | 'unhealthyTolerancePct' | 'requireConnectors' | 'traceLength'>
+
+/** Since when each connector/task has been UNASSIGNED or RESTARTING; kept by the check across runs. */
+export type TransitionClock = Map<string, number>
+
+function hostOf (workerId: string): string {
+  const m = /^\[([^\]]+)\]:\d+$/.exec(workerId) ?? /^(.*):\d+$/.exec(workerId)
+  return (m?.[1] ?? workerId).toLowerCase()
+}
+
+/** Whether a worker_id is this pod's worker under --connect-worker-id. */
+export function onThisWorker (scope: WorkerScope, workerId: string): boolean {
+  if (scope.kind === 'all') return true
+  if (scope.kind === 'exact') return workerId.toLowerCase() === scope.workerId
+  const host = hostOf(workerId)
+  // connect-0 also matches connect-0.connect.ns.svc.cluster.local.
+  return scope.hosts.some((h) => host === h || host.startsWith(`${h}.`))
+}
+
+function firstLine (trace: string | undefined, max: number): string {
+  return (trace ?? '').split('\n', 1)[0]?.trim().slice(0, max) ?? ''
+}
+
+export function evaluateConnectors (statuses: readonly ConnectorStatus[], opts: EvaluateOptions, now: number, clock: TransitionClock): { result: CheckResult, verdicts: ConnectorVerdict[] } {
+  const selected = selector(opts.selectors)
+  const healthyStates = new Set(opts.healthyStates)
+  const seen = new Set<string>()
+
+  /** Healthy, or transitional and still inside the grace period. */
+  function judge (key: string, state: string): boolean {
+    if (healthyStates.has(state)) return true
+    if (!TRANSITIONAL.has(state)) return false
+    seen.add(key)
+    const since = clock.get(key) ?? now
+    clock.set(key, since)
+    return now - since < opts.transitionGraceMs
+  }
+
+  const verdicts: ConnectorVerdict[] = []
+  for (const s of statuses) {
+    if (!selected(s.name)) continue
+    const ownsConnector = onThisWorker(opts.scope, s.workerId)
+    const tasks = s.tasks.filter((t) => onThisWorker(opts.scope, t.workerId))
+    // Under worker scoping, a connector with nothing on this worker is another pod's business.
+    if (!ownsConnector && tasks.length === 0) continue
+
+    const problems: Array<{ reason: Exclude<Reason, 'OK'>, text: string }> = []
+    const reasonOf = (state: string): Exclude<Reason, 'OK'> => REASON_BY_STATE.find(([st]) => st === state)?.[1] ?? 'CONNECTOR_UNHEALTHY'
+    if (ownsConnector && !judge(s.name, s.state)) {
+      const why = firstLine(s.trace, 300)
+      problems.push({ reason: reasonOf(s.state), text: `connector ${s.state}${why === '' ? '' : `: ${why}`}` })
+    }
+    const taskVerdicts = tasks.map((t): TaskVerdict => {
+      const healthy = judge(`${s.name}\u0000${t.id}`, t.state)
+      if (!healthy) {
+        const why = firstLine(t.trace, 300)
+        problems.push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why === '' ? '' : `: ${why}`}` })
+      }
+      return { id: t.id, state: t.state, workerId: t.workerId, healthy, ...(t.trace !== undefined && { trace: t.trace.slice(0, opts.traceLength) }) }
+    })
+    // tasks.max belongs to whoever runs the connector instance: only that worker judges it.
+    if (opts.checkTasksMax && ownsConnector && s.tasksMax !== undefined) {
+      const running = s.tasks.filter((t) => t.state === 'RUNNING').length
+      if (running < s.tasksMax) problems.push({ reason: 'TASKS_BELOW_MAX', text: `${running} of tasks.max ${s.tasksMax} tasks running` })
+    }
+    const worst = problems.map((p) => p.reason).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0]
+    verdicts.push({
+      name: s.name,
+      healthy: problems.length === 0,
+      reason: worst ?? 'OK',
+      problems: problems.map((p) => p.text),
+      state: s.state,
+      workerId: s.workerId,
+      type: s.type,
+      ...(s.trace !== undefined && { trace: s.trace.slice(0, opts.traceLength) }),
+      tasks: taskVerdicts,
+      ...(s.tasksMax !== undefined && { tasksMax: s.tasksMax }),
+    })
+  }
+  // Forget transitions that ended, so a later UNASSIGNED starts a fresh grace period.
+  for (const key of clock.keys()) if (!seen.has(key)) clock.delete(key)
+
+  return { result: summarize(verdicts, opts), verdicts }
+}
+
+const LISTED = 5
+
+function summarize (verdicts: readonly ConnectorVerdict[], opts: EvaluateOptions): CheckResult {
+  const total = verdicts.length
+  const unhealthy = verdicts.filter((v) => !v.healthy)
+  const counts = { connectors: total, unhealthy: unhealthy.length }
+  if (total === 0) {
+    return opts.requireConnectors
+      ? fail('NO_CONNECTORS', 'no connector is selected (--connect-require-connectors is set)', counts)
+      : pass('no connector is selected', counts)
+  }
+  if (unhealthy.length === 0) return pass(`${total} connector${total === 1 ? '' : 's'} healthy`, counts)
+  const list = unhealthy.slice(0, LISTED).map((v) => `${v.name} ${v.problems.join(', ')}`).join('; ')
+  const more = unhealthy.length > LISTED ? `; +${unhealthy.length - LISTED} more` : ''
+  const summary = `${unhealthy.length} of ${total} connectors unhealthy: ${list}${more}`
+  if (unhealthy.length * 100 <= opts.unhealthyTolerancePct * total) {
+    return pass(`within the ${opts.unhealthyTolerancePct}% tolerance: ${summary}`, counts)
+  }
+  const worst = unhealthy.map((v) => v.reason).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'CONNECTOR_UNHEALTHY'
+  return fail(worst === 'OK' ? 'CONNECTOR_UNHEALTHY' : worst, summary, counts)
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { ConnectSink } from '../checks/connect-checks'
+import type { ConnectorVerdict } from '../checks/connect-evaluate'
+import type { ConnectRequestObserver } from '../clients/connect-client'
+
+/** Every state a connector or task can report; one-hot series use exactly these. */
+export const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING'] as const
+
+export interface ConnectMetrics extends ConnectSink {
+  observeRequest: ConnectRequestObserver
+}
+
+/**
+ * Connect metrics. Per-connector series are capped (--connect-metrics-max-connectors, in name
+ * order) so a worker with thousands of connectors cannot blow up a Prometheus; the connectors
+ * left out are counted instead. A state outside CONNECT_STATES is reported as "OTHER".
+ */
+export function createConnectMetrics (prefix: string, registry: Registry, maxConnectors: number): ConnectMetrics {
+  const registers = [registry]
+  const up = new Gauge({ name: `${prefix}connect_up`, help: 'The Connect worker answered its last health call as live (1) or not (0).', registers })
+  const connectorState = new Gauge({
+    name: `${prefix}connect_connector_state`,
+    help: 'One-hot connector state: 1 for the current state, 0 for the others.',
+    labelNames: ['connector', 'state'],
+    registers,
+  })
+  const connectorTasks = new Gauge({
+    name: `${prefix}connect_connector_tasks`,
+    help: 'Tasks of each connector by state.',
+    labelNames: ['connector', 'state'],
+    registers,
+  })
+  const tasks = new Gauge({ name: `${prefix}connect_tasks`, help: 'Tasks of all selected connectors by state.', labelNames: ['state'], registers })
+  const connectors = new Gauge({ name: `${prefix}connect_connectors`, help: 'Selected connectors by health (healthy, unhealthy).', labelNames: ['health'], registers })
+  const leftOut = new Counter({
+    name: `${prefix}connect_connectors_left_out_total`,
+    help: 'Connectors left out of the per-connector series by --connect-metrics-max-connectors, added at each run.',
+    registers,
+  })
+  const duration = new Histogram({
+    name: `${prefix}connect_request_duration_seconds`,
+    help: 'Duration of requests to the Connect REST API by endpoint.',
+    labelNames: ['endpoint'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  })
+  const errors = new Counter({
+    name: `${prefix}connect_request_errors_total`,
+    help: 'Failed requests to the Connect REST API by endpoint and reason.',
+    labelNames: ['endpoint', 'reason'],
+    registers,
+  })
+
+  const known = (state: string): string => (CONNECT_STATES as readonly string[]).includes(state) ? state : 'OTHER'
+
+  return {
+    workerUp: (isUp) => { up.set(isUp ? 1 : 0) },
+    connectors: (verdicts: readonly ConnectorVerdict[] | undefined) => {
+      connectorState.reset()
+      connectorTasks.reset()
+      tasks.reset()
+      connectors.reset()
+      if (verdicts === undefined) return // unknown: no series rather than stale ones
+      connectors.set({ health: 'healthy' }, verdicts.filter((v) => v.healthy).length)
+      connectors.set({ health: 'unhealthy' }, verdicts.filter((v) => !v.healthy).length)
+      const byName = [...verdicts].sort((a, b) => a.name.localeCompare(b.name))
+      const exported = byName.slice(0, maxConnectors)
+      if (byName.length > exported.length) leftOut.inc(byName.length - exported.length)
+      for (const v of byName) for (const t of v.tasks) tasks.inc({ state: known(t.state) })
+      for (const v of exported) {
+        for (const state of CONNECT_STATES) connectorState.set({ connector: v.name, state }, v.state === state ? 1 : 0)
+        for (const t of v.tasks) connectorTasks.inc({ connector: v.name, state: known(t.state) })
+      }
+    },
+    observeRequest: (endpoint, seconds, error) => {
+      duration.observe({ endpoint }, seconds)
+      if (error !== undefined) errors.inc({ endpoint, reason: error })
+    },
+  }
+}
