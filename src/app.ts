@@ -8,6 +8,7 @@
  *   GET /startupz  200 once every startup check has passed once; 503 before.
  *     All three: ?verbose lists every check, /<probe>/<check> reads one, ?exclude=<check>
  *     leaves one out (kube-apiserver conventions). Bodies are plain text with the reason.
+ *   GET /connectors/<name>  200/503 JSON for one connector at the last run; 404 when unknown.
  *   GET /status    200 JSON: every check's verdict, last run and details; redacted config.
  *   GET /metrics   200 Prometheus text format.
  *   GET /ping      200 "ok": the agent's own liveness, independent of any peer.
@@ -17,10 +18,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Agent } from './agent'
+import { connectorRoutes } from './http/connector-routes'
 import { probeRoutes } from './http/probe-routes'
 import { statusRoutes } from './http/status-routes'
 
-const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|status|metrics|ping)?$/
+const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|connectors\/[^/]+|status|metrics|ping)?$/
 
 export interface AppDeps {
   readonly agent: Agent
@@ -37,6 +39,8 @@ export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // A probe has nothing to send us; refuse large bodies early.
     bodyLimit: 1024,
+    // Connector names can be long; the default 100 would turn a real name into a 404.
+    maxParamLength: 1024,
   })
 
   app.addHook('onResponse', async (req, reply) => {
@@ -47,6 +51,7 @@ export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
 
   probeRoutes(app, agent)
   statusRoutes(app, agent)
+  connectorRoutes(app, agent)
 
   app.get('/metrics', async (_req, reply) => {
     const body = await agent.metrics.registry.metrics()
