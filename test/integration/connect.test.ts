@@ -1,0 +1,401 @@
+// The Connect checks against a REST stand-in: a real HTTP server serving the worker's JSON,
+// reached through the real undici client. Runs are driven with runCycle() so each assertion
+// follows a known number of runs.
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent } from 'undici'
+import { configFrom, startAgent, type TestAgent } from '../helpers/agent'
+import { ConnectStandIn } from '../helpers/connect-stand-in'
+
+const TIMEOUT = 300
+
+async function agentFor (w: ConnectStandIn, extra: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { start?: boolean, level?: string } = {}): Promise<TestAgent> {
+  const config = configFrom(['--connect-url', w.url, '--interval', '1m', '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1', ...extra], env)
+  return await startAgent(config, {}, { start: opts.start ?? false, level: opts.level ?? 'info' })
+}
+
+async function run (a: TestAgent, url = '/readyz'): Promise<{ status: number, body: string }> {
+  await a.agent.runner.runCycle()
+  const res = await a.app.inject({ url })
+  return { status: res.statusCode, body: res.body }
+}
+
+async function worker (setup: (w: ConnectStandIn) => void = (w) => { w.add('orders-sink', { tasks: 2 }); w.add('audit-source', { tasks: 1 }) }): Promise<ConnectStandIn> {
+  const w = await new ConnectStandIn().start()
+  setup(w)
+  return w
+}
+
+t.test('all RUNNING → 200; pause → 503 naming the connector; resume → 200', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  t.same(await run(a), { status: 200, body: 'ok\n' })
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
+  t.equal((await a.app.inject({ url: '/startupz' })).statusCode, 200)
+
+  w.setState('orders-sink', 'PAUSED')
+  w.setTask('orders-sink', 0, 'PAUSED')
+  const paused = await run(a)
+  t.equal(paused.status, 503)
+  t.match(paused.body, '[-]connectors failed: CONNECTOR_PAUSED: 1 of 2 connectors unhealthy: orders-sink connector PAUSED, task 0 PAUSED on 10.0.0.1:8083')
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'connector state never touches liveness')
+
+  w.setState('orders-sink', 'RUNNING')
+  w.setTask('orders-sink', 0, 'RUNNING')
+  t.equal((await run(a)).status, 200)
+})
+
+t.test('PAUSED, STOPPED and FAILED all fail readiness, each with its reason and the trace\'s first line', async (t) => {
+  const w = await worker((w) => { w.add('a'); w.add('b'); w.add('c') })
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  w.setState('a', 'STOPPED')
+  t.match((await run(a)).body, 'CONNECTOR_STOPPED: 1 of 3 connectors unhealthy: a connector STOPPED')
+  w.setTask('b', 0, 'FAILED', 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat Foo.bar(Foo.java:1)\n\tat Baz.qux(Baz.java:2)')
+  const both = await run(a)
+  t.match(both.body, 'CONNECTOR_FAILED: 2 of 3 connectors unhealthy: ', 'FAILED outranks STOPPED')
+  t.match(both.body, 'b task 0 FAILED on 10.0.0.1:8083: org.apache.kafka.connect.errors.ConnectException: boom')
+  t.notMatch(both.body, 'Foo.java', 'only the first line of a trace in a probe body')
+})
+
+t.test('worker scoping: a FAILED task on another worker → 200 with scoping, 503 without', async (t) => {
+  const w = await worker((w) => {
+    w.add('spread', { tasks: 2, worker: '10.0.0.1:8083', taskWorkers: ['10.0.0.1:8083', '10.0.0.2:8083'] })
+    w.add('elsewhere', { tasks: 1, worker: '10.0.0.2:8083' })
+  })
+  t.teardown(async () => { await w.stop() })
+  w.setTask('spread', 1, 'FAILED', 'java.lang.OutOfMemoryError')
+  w.setState('elsewhere', 'FAILED')
+
+  const scoped = await agentFor(w, ['--connect-worker-id', '10.0.0.1:8083'])
+  t.teardown(scoped.close)
+  t.equal((await run(scoped)).status, 200)
+  const status = JSON.parse((await scoped.app.inject({ url: '/status' })).body)
+  t.same(status.checks.connectors.lastRun.details.connectors.map((c: { name: string }) => c.name), ['spread'], 'a connector with nothing on this worker is not counted')
+
+  const auto = configFrom(['--connect-url', w.url, '--connect-worker-id', 'auto', '--interval', '1m', '--timeout', `${TIMEOUT}ms`], {}, { localAddresses: () => ['10.0.0.1'] })
+  const autoAgent = await startAgent(auto, {}, { start: false })
+  t.teardown(autoAgent.close)
+  t.equal((await run(autoAgent)).status, 200, 'auto matches the pod\'s own address')
+
+  const all = await agentFor(w)
+  t.teardown(all.close)
+  const res = await run(all)
+  t.equal(res.status, 503)
+  t.match(res.body, 'task 1 FAILED on 10.0.0.2:8083: java.lang.OutOfMemoryError')
+})
+
+t.test('UNASSIGNED briefly → still 200; beyond the grace → 503', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w, ['--connect-transition-grace', '400ms'])
+  t.teardown(a.close)
+  w.setTask('orders-sink', 1, 'UNASSIGNED')
+  t.equal((await run(a)).status, 200, 'inside the grace period')
+  await sleep(450)
+  const res = await run(a)
+  t.equal(res.status, 503)
+  t.match(res.body, 'CONNECTOR_UNASSIGNED: 1 of 2 connectors unhealthy: orders-sink task 1 UNASSIGNED')
+  w.setTask('orders-sink', 1, 'RUNNING')
+  t.equal((await run(a)).status, 200)
+  w.setTask('orders-sink', 1, 'RESTARTING')
+  t.equal((await run(a)).status, 200, 'a new transition starts a new grace period')
+})
+
+t.test('tasks.max, tolerance, selection and "no connectors"', async (t) => {
+  const w = await worker((w) => {
+    w.add('jdbc-source', { tasks: 2, tasksMax: 4 })
+    w.add('s3-sink', { tasks: 1 })
+    w.add('s3-sink-eu', { tasks: 1 })
+    w.add('other', { tasks: 1 })
+  })
+  t.teardown(async () => { await w.stop() })
+
+  const max = await agentFor(w, ['--connect-check-tasks-max'])
+  t.teardown(max.close)
+  const below = await run(max)
+  t.equal(below.status, 503)
+  t.match(below.body, 'TASKS_BELOW_MAX: 1 of 4 connectors unhealthy: jdbc-source 2 of tasks.max 4 tasks running')
+  t.equal(w.count('/connectors'), 1, 'status and info come in the same single call')
+  t.match(w.requests.at(-1), { path: '/connectors' })
+
+  w.setState('other', 'FAILED')
+  const tolerant = await agentFor(w, ['--connect-unhealthy-tolerance', '25'])
+  t.teardown(tolerant.close)
+  const within = await run(tolerant)
+  t.equal(within.status, 200, '1 of 4 is within 25%')
+  w.setState('s3-sink', 'FAILED')
+  t.equal((await run(tolerant)).status, 503, '2 of 4 is not')
+
+  const selected = await agentFor(w, ['--connectors', 's3-*,jdbc-source'])
+  t.teardown(selected.close)
+  w.setState('s3-sink', 'RUNNING')
+  t.equal((await run(selected)).status, 200, '"other" is FAILED but not selected')
+
+  const none = await agentFor(w, ['--connectors', 'nothing-*'])
+  t.teardown(none.close)
+  t.equal((await run(none)).status, 200, 'nothing selected passes by default')
+  const required = await agentFor(w, ['--connectors', 'nothing-*', '--connect-require-connectors'])
+  t.teardown(required.close)
+  t.match((await run(required)).body, 'NO_CONNECTORS')
+})
+
+t.test('worker liveness: /health 200, 503 starting, 500, 404 → GET /, zombie', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  t.equal(w.count('/health'), 1, 'liveness and readiness share one /health call per run')
+
+  w.health = 'starting'
+  await a.agent.runner.runCycle()
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'starting is live')
+  const ready = await a.app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 503, 'starting is not ready')
+  t.match(ready.body, '[-]connect-ready failed: CONNECT_WORKER_STARTING: worker is starting: Worker is still starting up.')
+
+  w.health = 'unhealthy'
+  t.match((await run(a, '/livez')).body, '[-]connect-worker failed: CONNECT_WORKER_UNHEALTHY')
+
+  // A zombie: the status store still says RUNNING, but the herder does not answer /health.
+  w.health = 'hang'
+  const zombie = await run(a, '/livez')
+  t.equal(zombie.status, 503)
+  t.match(zombie.body, `TIMEOUT: no answer within ${TIMEOUT}ms`)
+
+  const legacy = await worker()
+  t.teardown(async () => { await legacy.stop() })
+  legacy.health = 'missing'
+  const old = await agentFor(legacy)
+  t.teardown(old.close)
+  t.equal((await run(old, '/livez')).status, 200, 'a worker before 3.9 is judged by GET /')
+  await old.agent.runner.runCycle()
+  t.equal(legacy.count('/health'), 1, '/health is not asked again right away after a 404')
+  t.equal(legacy.count('/'), 2)
+})
+
+t.test('a worker that ignores ?expand: bounded per-connector calls; a connector deleted meanwhile is left out', async (t) => {
+  const w = await worker((w) => { for (let i = 0; i < 20; i++) w.add(`c${i}`) })
+  t.teardown(async () => { await w.stop() })
+  w.ignoreExpand = true
+  w.deletedWhileListing.add('gone')
+  const a = await agentFor(w, ['--connect-concurrency', '4'])
+  t.teardown(a.close)
+  t.equal((await run(a)).status, 200)
+  t.equal(w.count('/connectors'), 1)
+  t.equal(w.statusNames().length, 21)
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
+  t.equal(status.checks.connectors.lastRun.details.connectors.length, 20)
+  w.setState('c7', 'FAILED')
+  t.match((await run(a)).body, 'c7 connector FAILED')
+})
+
+t.test('older workers: tasks.max via per-connector info calls; a failing per-connector call fails the run', async (t) => {
+  const w = await worker((w) => { w.add('jdbc', { tasks: 1, tasksMax: 2 }) })
+  t.teardown(async () => { await w.stop() })
+  w.ignoreExpand = true
+  const a = await agentFor(w, ['--connect-check-tasks-max'])
+  t.teardown(a.close)
+  t.match((await run(a)).body, 'TASKS_BELOW_MAX: 1 of 1 connectors unhealthy: jdbc 1 of tasks.max 2 tasks running')
+  t.equal(w.count('/connectors/jdbc'), 1)
+  w.perConnectorFault = true
+  t.match((await run(a)).body, 'CONNECT_HTTP_ERROR: connector_status: HTTP 500: Request timed out')
+  w.health = 'teapot'
+  t.match((await run(a, '/livez')).body, 'CONNECT_HTTP_ERROR: health: HTTP 418: I am a teapot')
+})
+
+t.test('500 connectors: exactly one upstream call per run, whatever the probe rate', async (t) => {
+  const w = await worker((w) => { for (let i = 0; i < 500; i++) w.add(`conn-${i}`, { tasks: 2 }) })
+  t.teardown(async () => { await w.stop() })
+  const config = configFrom(['--connect-url', w.url, '--interval', '200ms', '--timeout', '150ms'])
+  const a = await startAgent(config, {}, { start: false })
+  t.teardown(a.close)
+  let runs = 0
+  const original = a.agent.runner.runCycle.bind(a.agent.runner)
+  a.agent.runner.runCycle = async () => { runs++; await original() }
+  a.agent.runner.start()
+  const until = Date.now() + 1500
+  let probes = 0
+  while (Date.now() < until) {
+    await Promise.all(Array.from({ length: 20 }, async () => { await a.app.inject({ url: '/readyz' }); probes++ }))
+    await a.app.inject({ url: '/connectors/conn-7' })
+    await a.app.inject({ url: '/status' })
+    await a.app.inject({ url: '/metrics' })
+    await sleep(1) // inject() alone never yields to I/O; let the check's upstream call progress
+  }
+  await a.agent.runner.stop()
+  t.ok(probes > 500, `${probes} probe requests`)
+  t.ok(runs >= 5, `${runs} runs`)
+  t.equal(w.count('/connectors'), runs, 'one GET /connectors?expand=status per run')
+  t.equal(w.requests.filter((r) => r.path.startsWith('/connectors/')).length, 0, 'no per-connector calls')
+})
+
+t.test('/connectors/<name>: healthy, unhealthy, unknown, and names with /, %, spaces and ..', async (t) => {
+  const names = ['plain', 'team/orders', '100% sure', 'with space', '..', '%2F']
+  const w = await worker((w) => { for (const n of names) w.add(n) })
+  t.teardown(async () => { await w.stop() })
+  w.setTask('with space', 0, 'FAILED', 'java.lang.IllegalStateException: bad\n\tat X.y(X.java:1)')
+  w.ignoreExpand = true // per-connector upstream calls must use encoded names too
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  t.same(w.statusNames().sort(), [...names].sort(), 'every name reached the worker as one path segment, dots included')
+  t.equal(w.count('/status'), 0, '".." was not normalised away into another Connect path')
+
+  const get = async (encoded: string) => await a.app.inject({ url: `/connectors/${encoded}` })
+  const ok = await get('plain')
+  t.equal(ok.statusCode, 200)
+  t.match(JSON.parse(ok.body), { name: 'plain', healthy: true, state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING', healthy: true }] })
+  t.equal((await get('team%2Forders')).statusCode, 200)
+  t.equal(JSON.parse((await get('team%2Forders')).body).name, 'team/orders')
+  t.equal(JSON.parse((await get('100%25%20sure')).body).name, '100% sure')
+  // inject() (like curl without --path-as-is) normalises "..", encoded or not; over a real
+  // socket an encoded %2E%2E reaches the agent as the name "..".
+  await a.app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = a.app.server.address() as { port: number }
+  const raw = new Agent()
+  t.teardown(async () => { await raw.close() })
+  const dots = await raw.request({ origin: `http://127.0.0.1:${port}`, path: '/connectors/%2E%2E', method: 'GET' })
+  t.equal(dots.statusCode, 200)
+  t.equal((await dots.body.json() as { name: string }).name, '..')
+  t.equal(JSON.parse((await get('%252F')).body).name, '%2F', 'decoded once, not twice')
+  const bad = await get('with%20space')
+  t.equal(bad.statusCode, 503)
+  t.match(JSON.parse(bad.body), { healthy: false, reason: 'CONNECTOR_FAILED', tasks: [{ state: 'FAILED', trace: 'java.lang.IllegalStateException: bad' }] })
+  const unknown = await get('nope')
+  t.equal(unknown.statusCode, 404)
+  t.equal((await get('team/orders')).statusCode, 404, 'an unencoded / is another path')
+  const before = w.requests.length
+  await get('..%2F..%2Fconnectors')
+  t.equal(w.requests.length, before, 'a request to the agent never becomes a request to the worker')
+})
+
+t.test('each bad upstream answer: 503 within the deadline with a bounded reason, then recovery', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w, ['--connect-max-body-bytes', '1048576'])
+  t.teardown(a.close)
+  t.equal((await run(a)).status, 200)
+  const cases: Array<[ConnectStandIn['fault'], string]> = [
+    ['hang', `TIMEOUT: no answer within ${TIMEOUT}ms`],
+    ['http-500', 'CONNECT_HTTP_ERROR: connectors: HTTP 500: Request timed out'],
+    ['auth-401', 'AUTH: connectors: HTTP 401'],
+    ['auth-403', 'AUTH: connectors: HTTP 403'],
+    ['redirect', 'CONNECT_REDIRECT: connectors: HTTP 307 redirect'],
+    ['garbage', 'CONNECT_BAD_RESPONSE: GET /connectors is not JSON'],
+    ['wrong-shape', 'CONNECT_BAD_RESPONSE: unexpected JSON from the worker'],
+    ['huge', 'CONNECT_BODY_TOO_LARGE'],
+  ]
+  for (const [fault, expected] of cases) {
+    w.fault = fault
+    const started = Date.now()
+    const res = await run(a)
+    const took = Date.now() - started
+    t.equal(res.status, 503, fault)
+    t.match(res.body, expected, fault)
+    t.ok(took < TIMEOUT + 500, `${fault}: answered within the deadline (${took}ms)`)
+    w.fault = 'none'
+    t.equal((await run(a)).status, 200, `${fault}: recovers by itself`)
+  }
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="auth"} 2')
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="too-large"} 1')
+
+  await w.stop()
+  const refused = await run(a)
+  t.equal(refused.status, 503)
+  t.match(refused.body, '[-]connect-ready failed: CONNECT_UNREACHABLE')
+  t.match(refused.body, /ECONNREFUSED/)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 503)
+  await w.restart()
+  t.equal((await run(a)).status, 200, 'the worker came back: no agent restart needed')
+})
+
+t.test('memory stays flat through a thousand bad answers', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w, ['--connect-max-body-bytes', '65536'])
+  t.teardown(a.close)
+  const faults = ['http-500', 'garbage', 'wrong-shape', 'huge', 'redirect'] as const
+  const cycle = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) { w.fault = faults[i % faults.length] ?? 'none'; await a.agent.runner.runCycle() }
+  }
+  t.type(global.gc, 'function', '.taprc runs tests with --expose-gc')
+  await cycle(200) // warm up
+  global.gc?.()
+  const before = process.memoryUsage().heapUsed
+  await cycle(1000)
+  global.gc?.()
+  const grown = process.memoryUsage().heapUsed - before
+  t.ok(grown < 20 * 1024 * 1024, `heap grew ${(grown / 1024 / 1024).toFixed(1)} MiB over 1000 failing runs`)
+})
+
+t.test('basic auth with ":" in the password, extra headers, and no credential anywhere in the output', async (t) => {
+  const password = 'op3n:se5ame:x9'
+  const token = 'tok-4e8f1c0b9a'
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  w.credentials = { username: 'healthz', password }
+  const a = await agentFor(w, ['--connect-username', 'healthz', '--log-level', 'trace'], {
+    HEALTHZ_CONNECT_PASSWORD: password,
+    HEALTHZ_CONNECT_HEADERS: `X-Tenant: blue\nX-Api-Token: ${token}`,
+  }, { level: 'trace' })
+  t.teardown(a.close)
+  t.equal((await run(a)).status, 200, 'the worker accepted the credentials')
+  t.equal(w.requests.at(-1)?.headers['x-tenant'], 'blue')
+  t.equal(w.requests.at(-1)?.headers['x-api-token'], token)
+  w.credentials = { username: 'healthz', password: 'rotated' }
+  t.match((await run(a)).body, 'AUTH')
+  const outputs = [a.logs.text]
+  for (const url of ['/status', '/metrics', '/readyz?verbose', '/livez?verbose', '/connectors/orders-sink']) outputs.push((await a.app.inject({ url })).body)
+  for (const text of outputs) {
+    t.notMatch(text, password)
+    t.notMatch(text, token)
+    t.notMatch(text, Buffer.from(`healthz:${password}`).toString('base64'))
+  }
+  t.match(outputs[1], '"connectPassword":"<redacted>"')
+  t.match(outputs[1], '"connectHeaders":"<redacted>"')
+})
+
+t.test('per-connector metrics: one-hot state, task counts, capped with a left-out counter', async (t) => {
+  const w = await worker((w) => { w.add('a', { tasks: 2 }); w.add('b', { tasks: 1 }); w.add('c', { tasks: 1 }) })
+  t.teardown(async () => { await w.stop() })
+  w.setState('b', 'PAUSED')
+  w.setTask('b', 0, 'PAUSED')
+  const a = await agentFor(w, ['--connect-metrics-max-connectors', '2'])
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  const m = (await a.app.inject({ url: '/metrics' })).body
+  t.match(m, 'kafka_healthz_connect_up 1')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",state="RUNNING"} 1')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",state="PAUSED"} 0')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="b",state="PAUSED"} 1')
+  t.notMatch(m, 'connector="c"', 'c is past the cap')
+  t.match(m, 'kafka_healthz_connect_connectors_left_out_total 1')
+  t.match(m, 'kafka_healthz_connect_connector_tasks{connector="a",state="RUNNING"} 2')
+  t.match(m, 'kafka_healthz_connect_tasks{state="RUNNING"} 3')
+  t.match(m, 'kafka_healthz_connect_tasks{state="PAUSED"} 1')
+  t.match(m, 'kafka_healthz_connect_connectors{health="unhealthy"} 1')
+  t.match(m, /kafka_healthz_connect_request_duration_seconds_count\{endpoint="connectors"\} 1/)
+  w.health = 'unhealthy'
+  await a.agent.runner.runCycle()
+  t.match((await a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_connect_up 0')
+})
+
+t.test('broker and Connect checks in one agent', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const config = configFrom(['--connect-url', w.url, '--kafka-brokers', '127.0.0.1:1', '--interval', '1m', '--timeout', `${TIMEOUT}ms`])
+  const a = await startAgent(config, {}, { start: false })
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  const body = (await a.app.inject({ url: '/readyz?verbose' })).body
+  t.match(body, '[-]reachable failed: KAFKA_UNREACHABLE')
+  t.match(body, '[+]connect-ready ok')
+  t.match(body, '[+]connectors ok')
+  t.equal((await a.app.inject({ url: '/readyz?exclude=reachable,registered' })).statusCode, 200)
+})
