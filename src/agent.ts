@@ -27,6 +27,8 @@ export interface Agent {
 export interface AgentDeps {
   readonly logger: Logger
   readonly now?: () => number
+  /** Monotonic clock for scheduling, staleness and grace periods; default performance.now. */
+  readonly monotonic?: () => number
   /** Tests swap the clients at this seam; production uses kafkajs and undici. */
   readonly brokerClient?: BrokerClient
   readonly connectClient?: ConnectClient
@@ -37,6 +39,7 @@ const STALE_AFTER_INTERVALS = 3
 
 export function createAgent (config: Config, deps: AgentDeps): Agent {
   const now = deps.now ?? Date.now
+  const monotonic = deps.monotonic ?? (() => performance.now())
   const lifecycle: Lifecycle = { shuttingDown: false }
   // The verdict gauges read the runner and probes lazily, at scrape time; both are built below,
   // after the checks that need the metrics.
@@ -64,7 +67,7 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
       ...(metrics.connect !== undefined && { onRequest: metrics.connect.observeRequest }),
     })
     clients.push(client)
-    const connectDeps = { client, target: config.connect, now, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
+    const connectDeps = { client, target: config.connect, now: monotonic, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
     checks.push(...connectWorkerChecks(connectDeps), connectorsCheck(connectDeps))
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
     wiring.livez.push(CHECK_CONNECT_WORKER)
@@ -80,6 +83,7 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     successThreshold: config.successThreshold,
     staleAfterMs: STALE_AFTER_INTERVALS * config.interval + config.timeout,
     now,
+    monotonic,
     logger: deps.logger,
     onRun: metrics.observeRun,
   })

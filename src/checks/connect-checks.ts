@@ -31,6 +31,7 @@ export interface ConnectSink {
 export interface ConnectChecksDeps {
   readonly client: ConnectClient
   readonly target: ConnectTarget
+  /** Monotonic: grace periods must not jump with the wall clock. */
   readonly now: () => number
   readonly sink?: ConnectSink
 }

@@ -9,7 +9,13 @@ export interface RunnerOptions extends Thresholds {
   readonly timeoutMs: number
   /** A verdict older than this (no run finished) reads as STALE. */
   readonly staleAfterMs: number
+  /** Wall clock, only for the timestamps people and Prometheus read. */
   readonly now: () => number
+  /**
+   * Monotonic clock for scheduling, durations and staleness: a wall-clock step (NTP, a VM
+   * resumed) must neither stall the loop nor make every verdict STALE. Default performance.now.
+   */
+  readonly monotonic?: () => number
   readonly logger: Logger
   /** Called after every run, before the cache is updated; metrics hang off this. */
   readonly onRun?: (check: string, run: RunRecord) => void
@@ -32,14 +38,21 @@ export interface CheckView extends CheckState {
  */
 export class Runner {
   private readonly states = new Map<string, CheckState>()
-  private readonly createdAt: number
+  /** Monotonic time of each check's last finished run (or of the runner's creation). */
+  private readonly finishedAt = new Map<string, number>()
+  private readonly inFlight = new Set<AbortController>()
+  private readonly mono: () => number
   private timer: NodeJS.Timeout | undefined
   private cycle: Promise<void> | undefined
   private stopped = true
 
   constructor (private readonly opts: RunnerOptions) {
-    for (const c of opts.checks) this.states.set(c.name, INITIAL_STATE)
-    this.createdAt = opts.now()
+    this.mono = opts.monotonic ?? (() => performance.now())
+    const created = this.mono()
+    for (const c of opts.checks) {
+      this.states.set(c.name, INITIAL_STATE)
+      this.finishedAt.set(c.name, created)
+    }
   }
 
   get names (): string[] {
@@ -49,41 +62,52 @@ export class Runner {
   start (): void {
     if (!this.stopped) return
     this.stopped = false
-    this.loop()
+    // A cycle still finishing from before stop() re-arms the loop itself when it ends.
+    if (this.cycle === undefined) this.loop()
   }
 
-  /** Stops scheduling and waits for the run in flight (bounded by the timeout). */
+  /** Stops scheduling and aborts the runs in flight, so shutdown never waits on a silent peer. */
   async stop (): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
+    for (const c of this.inFlight) c.abort()
     await this.cycle
   }
 
-  /** One cycle of every check; used by the background loop and by one-shot mode. */
-  async runCycle (): Promise<void> {
-    await Promise.all(this.opts.checks.map(async (check) => {
+  /** One cycle of the named checks (default: all); used by the background loop and by one-shot mode. */
+  async runCycle (only?: readonly string[]): Promise<void> {
+    const checks = only === undefined ? this.opts.checks : this.opts.checks.filter((c) => only.includes(c.name))
+    await Promise.all(checks.map(async (check) => {
       const run = await this.runOne(check)
       this.record(check.name, run)
     }))
   }
 
-  view (name: string, now = this.opts.now()): CheckView | undefined {
+  view (name: string): CheckView | undefined {
     const state = this.states.get(name)
     if (state === undefined) return undefined
-    const since = state.last?.finishedAt ?? this.createdAt
-    if (now - since > this.opts.staleAfterMs) {
-      const message = `no check run has completed in ${formatDuration(now - since)} (runs every ${formatDuration(this.opts.intervalMs)})`
+    const age = this.mono() - (this.finishedAt.get(name) ?? 0)
+    if (age > this.opts.staleAfterMs) {
+      const message = `no check run has completed in ${formatDuration(Math.round(age))} (runs every ${formatDuration(this.opts.intervalMs)})`
       return { ...state, name, ok: false, reason: 'STALE', message }
     }
     return { ...state, name, ok: state.passing }
   }
 
+  /** True when some check has had no finished run for too long: the agent itself is stuck. */
+  get stale (): boolean {
+    return this.names.some((n) => this.view(n)?.reason === 'STALE')
+  }
+
   private loop (): void {
-    const startedAt = this.opts.now()
-    this.cycle = this.runCycle().finally(() => {
+    const startedAt = this.mono()
+    this.cycle = this.runCycle().catch((err: unknown) => {
+      // record() and onRun() are ours; if one throws, log it and keep the loop alive.
+      this.opts.logger.error({ err }, 'check cycle failed')
+    }).finally(() => {
       this.cycle = undefined
       if (this.stopped) return
-      const wait = Math.max(0, this.opts.intervalMs - (this.opts.now() - startedAt))
+      const wait = Math.max(0, this.opts.intervalMs - (this.mono() - startedAt))
       this.timer = setTimeout(() => { this.loop() }, wait)
       // The HTTP server keeps the process alive; a pending check must not delay exit.
       this.timer.unref()
@@ -92,19 +116,22 @@ export class Runner {
 
   private async runOne (check: Check): Promise<RunRecord> {
     const startedAt = this.opts.now()
+    const t0 = this.mono()
     const result = await this.withDeadline(check)
-    const finishedAt = this.opts.now()
-    return { ...result, startedAt, finishedAt, durationMs: finishedAt - startedAt }
+    const durationMs = Math.round((this.mono() - t0) * 1000) / 1000
+    this.finishedAt.set(check.name, this.mono())
+    return { ...result, startedAt, finishedAt: startedAt + durationMs, durationMs }
   }
 
   private async withDeadline (check: Check): Promise<CheckResult> {
     const controller = new AbortController()
+    this.inFlight.add(controller)
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<CheckResult>((resolve) => {
       timer = setTimeout(() => {
+        resolve({ ok: false, reason: 'TIMEOUT', message: `no answer within ${formatDuration(this.opts.timeoutMs)}` })
         // Aborting tells the check to tear its connection down; we do not wait for it to agree.
         controller.abort()
-        resolve({ ok: false, reason: 'TIMEOUT', message: `no answer within ${formatDuration(this.opts.timeoutMs)}` })
       }, this.opts.timeoutMs)
     })
     const attempt = check.run(controller.signal).catch((err: unknown): CheckResult => {
@@ -112,10 +139,16 @@ export class Runner {
       this.opts.logger.error({ err, check: check.name }, 'check threw instead of returning a result')
       return { ok: false, reason: 'CHECK_ERROR', message: err instanceof Error ? err.message : String(err) }
     })
+    const stopped = new Promise<CheckResult>((resolve) => {
+      controller.signal.addEventListener('abort', () => {
+        if (this.stopped) resolve({ ok: false, reason: 'SHUTTING_DOWN', message: 'run aborted: the agent is stopping' })
+      }, { once: true })
+    })
     try {
-      return await Promise.race([attempt, deadline])
+      return await Promise.race([attempt, deadline, stopped])
     } finally {
       clearTimeout(timer)
+      this.inFlight.delete(controller)
     }
   }
 

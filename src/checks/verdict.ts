@@ -50,7 +50,10 @@ export function applyRun (state: CheckState, run: RunRecord, t: Thresholds): { s
     : run.ok && successes >= t.successThreshold
   const passing = flips ? !state.passing : state.passing
   // A failing verdict always shows the newest failure; a passing one shows the newest success.
-  const describe = run.ok === passing ? run : state
+  let describe: { reason: CheckState['reason'], message: string } = run.ok === passing ? run : state
+  if (!passing && run.ok && state.reason === 'PENDING') {
+    describe = { reason: 'PENDING', message: `${successes} of ${t.successThreshold} passing runs needed so far` }
+  }
   return {
     changed: flips,
     state: {

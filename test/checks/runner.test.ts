@@ -66,7 +66,7 @@ t.test('the loop keeps its interval between starts', async (t) => {
 t.test('verdicts go STALE when no run has finished for too long', async (t) => {
   let now = 1_000
   const c = new ScriptedCheck('c')
-  const { r } = runner([c], { now: () => now, staleAfterMs: 500 })
+  const { r } = runner([c], { monotonic: () => now, staleAfterMs: 500 })
   t.equal(r.view('c')!.reason, 'PENDING')
   now += 600
   t.equal(r.view('c')!.reason, 'STALE', 'never completed')
@@ -79,7 +79,61 @@ t.test('verdicts go STALE when no run has finished for too long', async (t) => {
   t.equal(v.ok, false)
   t.equal(v.reason, 'STALE')
   t.match(v.message, /no check run has completed in 501ms/)
+  t.equal(r.stale, true)
   t.equal(r.view('nope'), undefined)
+})
+
+t.test('a wall-clock step neither stalls the loop nor makes verdicts stale', async (t) => {
+  let wall = Date.now()
+  const c = new ScriptedCheck('c')
+  const { r } = runner([c], { now: () => wall, intervalMs: 20, staleAfterMs: 200 })
+  r.start()
+  await sleep(50)
+  wall -= 3_600_000 // an hour back
+  const runs = c.runs
+  await sleep(100)
+  t.ok(c.runs > runs + 1, `kept running after the step (${c.runs - runs} more runs)`)
+  t.equal(r.view('c')!.ok, true)
+  wall += 7_200_000 // two hours forward
+  t.equal(r.view('c')!.ok, true)
+  await r.stop()
+})
+
+t.test('stop() aborts a run hanging on a silent peer instead of waiting for its deadline', async (t) => {
+  const slow = new ScriptedCheck('slow')
+  slow.delayMs = 5000
+  const { r } = runner([slow], { timeoutMs: 4000, intervalMs: 5000 })
+  r.start()
+  await sleep(20)
+  const started = Date.now()
+  await r.stop()
+  t.ok(Date.now() - started < 1000, `stopped in ${Date.now() - started}ms`)
+  t.equal(slow.aborted, 1)
+  t.equal(r.view('slow')!.reason, 'SHUTTING_DOWN')
+})
+
+t.test('a throwing onRun is logged and the loop goes on', async (t) => {
+  const c = new ScriptedCheck('c')
+  const { r, logs } = runner([c], { intervalMs: 10, onRun: () => { throw new Error('metrics bug') } })
+  r.start()
+  await sleep(60)
+  await r.stop()
+  t.ok(c.runs >= 2, `${c.runs} runs`)
+  t.match(logs.text, 'check cycle failed')
+})
+
+t.test('start() after stop() during a run does not start a second loop', async (t) => {
+  const c = new ScriptedCheck('c')
+  c.delayMs = 20
+  const { r } = runner([c], { intervalMs: 5, timeoutMs: 30 })
+  r.start()
+  await sleep(5)
+  const stopping = r.stop()
+  r.start()
+  await stopping
+  await sleep(100)
+  await r.stop()
+  t.equal(c.maxRunning, 1)
 })
 
 t.test('verdict changes are logged once, with the reason', async (t) => {

@@ -24,6 +24,12 @@ t.test('starts failing with PENDING, and the first failure replaces it at once',
   t.same(changes, [false])
 })
 
+t.test('while still PENDING, early successes say how many more are needed', async (t) => {
+  const { state } = feed([run(true)])
+  t.equal(state.reason, 'PENDING')
+  t.equal(state.message, '1 of 2 passing runs needed so far')
+})
+
 t.test('needs successThreshold successes in a row to pass', async (t) => {
   const { state, changes } = feed([run(true), run(false), run(true), run(true)])
   t.same(changes, [false, false, false, true])

@@ -44,7 +44,13 @@ export class ScriptedCheck implements Check {
     this.maxRunning = Math.max(this.maxRunning, this.running)
     signal.addEventListener('abort', () => { this.aborted++ })
     try {
-      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs))
+      // Honours the abort like a real check that drops its connection.
+      if (this.delayMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.delayMs)
+          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() })
+        })
+      }
       return this.results.shift() ?? this.fallback
     } finally {
       this.running--
