@@ -40,6 +40,11 @@ export function reachableCheck ({ client, target }: BrokerChecksDeps): Check {
         await client.ping(signal)
         return pass(`broker ${target.address} answers the Kafka protocol`)
       } catch (err) {
+        // A TLS or auth refusal is the broker answering; our credentials are what is wrong, and
+        // restarting the broker would not fix them. Readiness (registered) reports it instead.
+        if (err instanceof BrokerError && (err.kind === 'tls' || err.kind === 'auth')) {
+          return pass(`broker ${target.address} answers, but refused the agent's ${err.kind === 'tls' ? 'TLS handshake' : 'credentials'}: ${err.message}`)
+        }
         return failed(target.address, err)
       }
     },

@@ -5,6 +5,8 @@ import socketFactory from 'kafkajs/src/network/socketFactory'
 import Encoder from 'kafkajs/src/protocol/encoder'
 import { requests } from 'kafkajs/src/protocol/requests'
 import apiKeys from 'kafkajs/src/protocol/requests/apiKeys'
+import type { Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { KafkaTarget } from '../config/resolve'
 import { BrokerError, type BrokerClient, type ClusterMetadata } from './broker-client'
@@ -38,64 +40,97 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
     },
   })
 
-  let current: Promise<Broker> | undefined
+  /**
+   * One connection to the local broker, dialled on first use and thrown away after any failure.
+   * Its sockets are tracked so a reset destroys them: kafkajs's own disconnect() only half-closes
+   * (FIN-WAIT-2) and leaves dials to a frozen peer in SYN-SENT, one more descriptor every run.
+   */
+  function slot (sasl: KafkaTarget['sasl']): { call: <T>(signal: AbortSignal, fn: (b: Broker) => Promise<T>) => Promise<T>, close: () => Promise<void> } {
+    let current: { broker: Promise<Broker>, sockets: Set<Socket> } | undefined
 
-  async function connect (): Promise<Broker> {
-    const pool = await connectionPoolBuilder({
-      socketFactory: socketFactory(),
-      brokers: [opts.target.address],
-      clientId: opts.target.clientId,
-      ssl: opts.target.tls ?? false,
-      sasl: opts.target.sasl,
-      connectionTimeout: opts.timeoutMs,
-      requestTimeout: opts.timeoutMs,
-      enforceRequestTimeout: true,
-      logger,
-    }).build({ host: opts.target.host, port: opts.target.port })
-    const broker = new Broker({ connectionPool: pool, logger, allowAutoTopicCreation: false, authenticationTimeout: opts.timeoutMs })
-    try {
-      await broker.connect() // ApiVersions, then SASL when configured
-    } catch (err) {
-      void broker.disconnect().catch(() => {})
-      throw err
+    function dial (): { broker: Promise<Broker>, sockets: Set<Socket> } {
+      const sockets = new Set<Socket>()
+      const base = socketFactory() as (args: unknown) => Socket
+      const tracked = (args: unknown): Socket => {
+        const socket = base(args)
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+        return socket
+      }
+      const broker = (async () => {
+        const pool = await connectionPoolBuilder({
+          socketFactory: tracked,
+          brokers: [opts.target.address],
+          clientId: opts.target.clientId,
+          ssl: opts.target.tls ?? false,
+          sasl,
+          connectionTimeout: opts.timeoutMs,
+          requestTimeout: opts.timeoutMs,
+          enforceRequestTimeout: true,
+          logger,
+        }).build({ host: opts.target.host, port: opts.target.port })
+        const b = new Broker({ connectionPool: pool, logger, allowAutoTopicCreation: false, authenticationTimeout: opts.timeoutMs })
+        try {
+          await b.connect() // ApiVersions, then SASL when configured
+        } catch (err) {
+          // kafkajs keeps a request-timeout interval per connection until disconnect().
+          void b.disconnect().catch(() => {})
+          throw err
+        }
+        return b
+      })()
+      return { broker, sockets }
     }
-    return broker
-  }
 
-  /** Drops the connection so the next call dials afresh: after a timeout we cannot trust the socket. */
-  function reset (stale: Promise<Broker>): void {
-    if (current !== stale) return
-    current = undefined
-    stale.then(async (b) => { await b.disconnect() }).catch(() => {})
-  }
+    /** Drops the connection so the next call dials afresh: after a failure we cannot trust the socket. */
+    function reset (stale: { broker: Promise<Broker>, sockets: Set<Socket> }): void {
+      if (current === stale) current = undefined
+      for (const socket of stale.sockets) socket.destroy()
+      stale.broker.then(async (b) => { await b.disconnect() }).catch(() => {})
+    }
 
-  async function call<T> (signal: AbortSignal, fn: (broker: Broker) => Promise<T>): Promise<T> {
-    if (signal.aborted) throw new BrokerError('aborted', 'deadline passed before the call')
-    current ??= connect()
-    const conn = current
-    const attempt = conn.then(fn)
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(new BrokerError('aborted', 'deadline passed')) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    try {
-      return await Promise.race([attempt, aborted])
-    } catch (err) {
-      // Any failure, ours or the peer's, may have left the socket half-dead: start over next time.
-      reset(conn)
-      throw classify(err)
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-      attempt.catch(() => {}) // the loser of the race must not become an unhandled rejection
+    return {
+      call: async (signal, fn) => {
+        if (signal.aborted) throw new BrokerError('aborted', 'deadline passed before the call')
+        current ??= dial()
+        const conn = current
+        const attempt = conn.broker.then(fn)
+        let onAbort: (() => void) | undefined
+        const aborted = new Promise<never>((_resolve, reject) => {
+          onAbort = () => { reject(new BrokerError('aborted', 'deadline passed')) }
+          signal.addEventListener('abort', onAbort, { once: true })
+        })
+        try {
+          return await Promise.race([attempt, aborted])
+        } catch (err) {
+          reset(conn)
+          throw classify(err)
+        } finally {
+          if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+          attempt.catch(() => {}) // the loser of the race must not become an unhandled rejection
+        }
+      },
+      close: async () => {
+        const conn = current
+        current = undefined
+        if (conn === undefined) return
+        // A clean goodbye when the broker answers, bounded when it does not.
+        await Promise.race([conn.broker.then(async (b) => { await b.disconnect() }).catch(() => {}), sleep(1000)])
+        for (const socket of conn.sockets) socket.destroy()
+      },
     }
   }
+
+  // Liveness pings on a connection without SASL (Kafka answers ApiVersions before
+  // authentication), so a rotated password or an expired secret can never restart the broker.
+  const main = slot(opts.target.sasl)
+  const ping = opts.target.sasl === undefined ? main : slot(undefined)
 
   return {
     ping: async (signal) => {
-      await call(signal, async (b) => { await b.apiVersions() })
+      await ping.call(signal, async (b) => { await b.apiVersions() })
     },
-    clusterMetadata: async (signal) => await call(signal, async (b) => {
+    clusterMetadata: async (signal) => await main.call(signal, async (b) => {
       const meta = b.lookupRequest(apiKeys.Metadata as number, requests.Metadata)({ topics: [], allowAutoTopicCreation: false })
       const version = meta.request.apiVersion
       // An empty array, not null: null means "all topics" from v1 on.
@@ -106,9 +141,7 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       return toClusterMetadata(await b.connectionPool.send(meta))
     }),
     close: async () => {
-      const conn = current
-      current = undefined
-      if (conn !== undefined) await conn.then(async (b) => { await b.disconnect() }).catch(() => {})
+      await Promise.all([main.close(), ping.close()])
     },
   }
 }

@@ -12,10 +12,19 @@ t.test('reachable maps client failures to bounded reasons', async (t) => {
   const client = new FakeBrokerClient()
   const check = reachableCheck({ client, target: target() })
   t.match(await check.run(signal), { ok: true, reason: 'OK', message: 'broker kafka-1:9092 answers the Kafka protocol' })
-  const cases = [['unreachable', 'KAFKA_UNREACHABLE'], ['auth', 'KAFKA_AUTH'], ['tls', 'KAFKA_TLS'], ['protocol', 'KAFKA_PROTOCOL_ERROR'], ['aborted', 'TIMEOUT']] as const
+  const cases = [['unreachable', 'KAFKA_UNREACHABLE'], ['protocol', 'KAFKA_PROTOCOL_ERROR'], ['aborted', 'TIMEOUT']] as const
   for (const [kind, reason] of cases) {
     client.error = { kind, message: 'boom' }
     t.match(await check.run(signal), { ok: false, reason, message: 'broker kafka-1:9092: boom' }, kind)
+  }
+})
+
+t.test('TLS and auth refusals keep liveness up and fail readiness', async (t) => {
+  const client = new FakeBrokerClient()
+  for (const [kind, reason] of [['tls', 'KAFKA_TLS'], ['auth', 'KAFKA_AUTH']] as const) {
+    client.error = { kind, message: 'certificate has expired' }
+    t.match(await reachableCheck({ client, target: target() }).run(signal), { ok: true, message: /answers, but refused the agent's/ }, kind)
+    t.match(await registeredCheck({ client, target: target() }).run(signal), { ok: false, reason }, kind)
   }
 })
 

@@ -2,6 +2,7 @@
 // started here. The agent under test is the real one (kafkajs client included); only the HTTP
 // layer is reached through inject().
 import t from 'tap'
+import { readdirSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { configFrom, startAgent, waitForStatus, type TestAgent } from '../helpers/agent'
 import { MockCluster } from '../helpers/mock-cluster'
@@ -91,6 +92,11 @@ t.test('the broker process frozen (SIGSTOP) → 503 TIMEOUT within the bound, pr
     await sleep(5)
   }
   const tookMs = Date.now() - started
+  // Every timed-out run redials; the dead sockets must be destroyed, not left half-closed.
+  const fds = readdirSync('/proc/self/fd').length
+  await sleep((INTERVAL + TIMEOUT) * 4)
+  const grown = readdirSync('/proc/self/fd').length - fds
+  t.ok(grown <= 2, `open descriptors grew by ${grown} over 4 more timed-out runs`)
   t.equal(status, 503)
   t.ok(tookMs <= bound(1), `503 after ${tookMs}ms (bound ${bound(1)}ms)`)
   // A probe that waited on the frozen peer would take the whole timeout; a cache read takes well under it.
@@ -135,4 +141,16 @@ t.test('--min-brokers above the cluster size → 503', async (t) => {
   const res = await a.app.inject({ url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.body, '[-]registered failed: TOO_FEW_BROKERS: 3 brokers in the cluster metadata, need at least 4 (brokers: 1,2,3)')
+})
+
+t.test('liveness pings without SASL: credentials the broker refuses fail readiness only', async (t) => {
+  const config = configFrom(['--kafka-brokers', cluster.address(1), '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`,
+    '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', 'agent'], { HEALTHZ_KAFKA_SASL_PASSWORD: 'wrong' })
+  const a = await startAgent(config, {}, { start: false })
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'the broker answers ApiVersions before authentication')
+  const ready = await a.app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 503)
+  t.match(ready.body, /\[-\]registered failed: KAFKA_(AUTH|PROTOCOL_ERROR): /)
 })
