@@ -5,13 +5,14 @@
  *                  process itself, because a liveness failure restarts the container.
  *   GET /readyz    200 while the pod should receive traffic; 503 (with Retry-After) otherwise,
  *                  and at once on SIGTERM (reason SHUTTING_DOWN).
- *   GET /startupz  200 once every startup check has passed once; 503 before.
+ *   GET /startupz  200 once the startup checks pass (the kubelet stops asking after that).
  *     All three: ?verbose lists every check, /<probe>/<check> reads one, ?exclude=<check>
  *     leaves one out (kube-apiserver conventions). Bodies are plain text with the reason.
  *   GET /connectors/<name>  200/503 JSON for one connector at the last run; 404 when unknown.
  *   GET /status    200 JSON: every check's verdict, last run and details; redacted config.
  *   GET /metrics   200 Prometheus text format.
- *   GET /ping      200 "ok": the agent's own liveness, independent of any peer.
+ *   GET /ping      200 "ok": the agent's own liveness, independent of any peer; 503 when the
+ *                  agent's check loop is stuck (STALE), which /livez deliberately ignores.
  *   GET /          200 this list, for people with curl.
  * GET and HEAD only: other methods on these paths get 405, unknown paths 404.
  */

@@ -58,8 +58,11 @@ export class Probes {
       const view = this.runner.view(name)
       if (view === undefined) continue
       const excluded = exclude.includes(name)
-      // startupz asks "has it ever come up?": once a check passed, later failures are liveness's business.
-      const ok = probe === 'startupz' ? view.everPassed || view.ok : view.ok
+      // A stale cache means the agent is stuck, not the broker: liveness must not restart the
+      // broker for our fault. /ping fails instead, so the kubelet restarts the agent.
+      // startupz is not latched here: the kubelet latches it per container, and this sidecar
+      // outlives broker restarts, after which startup must be judged afresh.
+      const ok = view.ok || (probe === 'livez' && view.reason === 'STALE')
       lines.push({ name, ok, excluded, reason: ok ? 'OK' : view.reason, message: ok ? 'ok' : view.message })
     }
     // Draining applies to /readyz/<check> too: whichever form a pod spec uses must fail on SIGTERM.

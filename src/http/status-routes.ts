@@ -37,14 +37,20 @@ const INDEX = `kafka-healthz ${VERSION}
 /startupz   200 once it has come up
 /status     every check's last result, as JSON
 /metrics    Prometheus metrics
-/ping       the agent's own liveness; never touches a peer
+/ping       the agent's own liveness (503 only if its check loop is stuck); never touches a peer
 `
 
 /** /, /ping and /status: for people and for the agent's own liveness. Reads the cache only. */
 export function statusRoutes (app: FastifyInstance, agent: Agent): void {
   app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(INDEX))
 
-  app.get('/ping', async (_req, reply) => reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('ok\n'))
+  // The agent's own liveness: it fails only when the agent's check loop is stuck (STALE), so
+  // the kubelet restarts the sidecar rather than the broker. It never asks a peer.
+  app.get('/ping', async (_req, reply) => {
+    reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8')
+    if (agent.runner.stale) return await reply.code(503).send('STALE: the agent\'s check loop has stopped running; see /status\n')
+    return await reply.send('ok\n')
+  })
 
   app.get('/status', async (_req, reply) => {
     const views = agent.runner.names.flatMap((n) => agent.runner.view(n) ?? [])

@@ -54,7 +54,7 @@ t.test('handlers read the cache: no probe, status or scrape request reaches the 
   t.equal(client.calls, calls)
 })
 
-t.test('startupz latches once the broker has been reachable', async (t) => {
+t.test('startupz follows its checks (the kubelet latches it per container)', async (t) => {
   const client = new FakeBrokerClient()
   client.error = { kind: 'unreachable', message: 'refused' }
   const a = await ready(client)
@@ -63,10 +63,28 @@ t.test('startupz latches once the broker has been reachable', async (t) => {
   client.error = undefined
   await a.agent.runner.runCycle()
   t.equal((await a.app.inject({ url: '/startupz' })).statusCode, 200)
+  // The broker container restarts while this sidecar keeps running: startup is judged afresh,
+  // so liveness is held off again during its log recovery.
   client.error = { kind: 'unreachable', message: 'refused' }
   await a.agent.runner.runCycle()
-  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 503)
-  t.equal((await a.app.inject({ url: '/startupz' })).statusCode, 200, 'a later failure is liveness\'s business')
+  t.equal((await a.app.inject({ url: '/startupz' })).statusCode, 503)
+})
+
+t.test('a stuck check loop: readiness fails, liveness spares the broker, /ping fails', async (t) => {
+  let mono = 0
+  const config = configFrom(['--kafka-brokers', 'kafka-1:9092', '--interval', '1s', '--timeout', '100ms'])
+  const a = await startAgent(config, { brokerClient: new FakeBrokerClient(), monotonic: () => mono }, { start: false })
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  t.equal((await a.app.inject({ url: '/ping' })).statusCode, 200)
+  mono += 3 * 1000 + 100 + 1 // past 3 intervals + the timeout
+  const ready = await a.app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 503)
+  t.match(ready.body, '[-]reachable failed: STALE: no check run has completed in')
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
+  const ping = await a.app.inject({ url: '/ping' })
+  t.equal(ping.statusCode, 503)
+  t.match(ping.body, 'STALE')
 })
 
 t.test('before the first run: 503 PENDING', async (t) => {
@@ -154,7 +172,7 @@ t.test('/metrics: prefixed names with units, verdicts, probe counters, process m
   const m = res.body
   t.match(m, 'kafka_healthz_check_up{check="reachable"} 0')
   t.match(m, 'kafka_healthz_probe_up{probe="readyz"} 0')
-  t.match(m, 'kafka_healthz_probe_up{probe="startupz"} 1')
+  t.match(m, 'kafka_healthz_probe_up{probe="startupz"} 0')
   t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/readyz",code="200"} 2')
   t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/readyz/:check",code="200"} 1')
   t.match(m, 'kafka_healthz_probe_requests_total{endpoint="unmatched",code="404"} 1')
