@@ -16,7 +16,7 @@ export async function checkOnce (config: Config, logger: Logger, out: NodeJS.Wri
   try {
     for (;;) {
       const started = Date.now()
-      await agent.runner.runCycle()
+      await agent.runner.runCycle(agent.probes.checksOf(config.probe))
       const verdict = agent.probes.evaluate(config.probe)
       const next = started + config.interval
       if (verdict.ok || next > giveUpAt) {

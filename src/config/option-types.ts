@@ -38,14 +38,17 @@ export function int (help: string, def: number, min: number, max: number): Optio
   }
 }
 
+/** Node timers take at most 2^31-1 ms (longer ones fire at once); a day is plenty for any option. */
+const MAX_DURATION_MS = 86_400_000
+
 export function duration (help: string, def: number, min = 1, extra: Extra = {}): OptionSpec<number> {
   return {
     help,
     default: def,
-    expected: `a duration like 250ms, 5s or 1m (at least ${formatDuration(min)})`,
+    expected: `a duration like 250ms, 5s or 1m (at least ${formatDuration(min)}, at most ${formatDuration(MAX_DURATION_MS)})`,
     parse: (raw) => {
       const ms = parseDuration(raw)
-      return ms !== undefined && ms >= min ? ms : undefined
+      return ms !== undefined && ms >= min && ms <= MAX_DURATION_MS ? ms : undefined
     },
     format: formatDuration,
     ...extra,

@@ -24,6 +24,17 @@ const PARSE_ARGS_OPTIONS: ParseArgsConfig['options'] = {
   version: { type: 'boolean' },
 }
 
+/**
+ * Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT=tcp://… and friends for every
+ * Service in the namespace (unless enableServiceLinks is false). A Service named "healthz"
+ * would otherwise stop the agent with an "unknown variable" or a bad --port.
+ */
+function isServiceLink (name: string, value: string): boolean {
+  const rest = name.slice(ENV_PREFIX.length)
+  if (/^SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$/.test(rest) || /^PORT_\d+_(TCP|UDP|SCTP)(_[A-Z]+)?$/.test(rest)) return true
+  return rest === 'PORT' && /^(tcp|udp|sctp):\/\//.test(value)
+}
+
 function spec (key: OptionName): OptionSpec<unknown> {
   return SCHEMA[key] as OptionSpec<unknown>
 }
@@ -51,7 +62,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
   const options = Object.fromEntries(KEYS.map((k) => [k, SCHEMA[k].default])) as Record<OptionName, unknown>
 
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || isServiceLink(name, raw)) continue
     const key = BY_ENV.get(name)
     if (key === undefined) throw new ConfigError(`${name}: unknown environment variable; see --help for the options`)
     options[key] = convert(key, raw, name)

@@ -23,6 +23,21 @@ t.test('every option has a flag and an env var following one rule', async (t) =>
   }
 })
 
+t.test('Kubernetes service-link variables for a Service named "healthz" are not ours', async (t) => {
+  const links = {
+    HEALTHZ_SERVICE_HOST: '10.96.0.12',
+    HEALTHZ_SERVICE_PORT: '18090',
+    HEALTHZ_SERVICE_PORT_HTTP: '18090',
+    HEALTHZ_PORT: 'tcp://10.96.0.12:18090',
+    HEALTHZ_PORT_18090_TCP: 'tcp://10.96.0.12:18090',
+    HEALTHZ_PORT_18090_TCP_PROTO: 'tcp',
+    HEALTHZ_PORT_18090_TCP_PORT: '18090',
+    HEALTHZ_PORT_18090_TCP_ADDR: '10.96.0.12',
+  }
+  t.equal(parseOptions([], links).options.port, 18090)
+  t.equal(parseOptions([], { ...links, HEALTHZ_PORT: '9000' }).options.port, 9000, 'a plain number is still ours')
+})
+
 t.test('booleans take a bare flag or an explicit value', async (t) => {
   t.equal(parseOptions(['--kafka-tls'], {}).options.kafkaTls, true)
   t.equal(parseOptions(['--kafka-tls=false'], { HEALTHZ_KAFKA_TLS: 'true' }).options.kafkaTls, false)
@@ -44,8 +59,9 @@ t.test('bad input: one line naming the option, the value and what was expected',
     [['--port', '0'], {}, '--port: got "0", expected an integer from 1 to 65535'],
     [['--port'], {}, '--port: missing value, expected an integer from 1 to 65535'],
     [[], { HEALTHZ_PORT: '70000' }, 'HEALTHZ_PORT: got "70000", expected an integer from 1 to 65535'],
-    [['--interval', '5 s'], {}, '--interval: got "5 s", expected a duration like 250ms, 5s or 1m (at least 10ms)'],
-    [['--timeout', '5ms'], {}, '--timeout: got "5ms", expected a duration like 250ms, 5s or 1m (at least 10ms)'],
+    [['--interval', '5 s'], {}, '--interval: got "5 s", expected a duration like 250ms, 5s or 1m (at least 10ms, at most 24h)'],
+    [['--timeout', '5ms'], {}, '--timeout: got "5ms", expected a duration like 250ms, 5s or 1m (at least 10ms, at most 24h)'],
+    [['--interval', '25h'], {}, '--interval: got "25h", expected a duration like 250ms, 5s or 1m (at least 10ms, at most 24h)'],
     [['--failure-threshold', '0'], {}, '--failure-threshold: got "0", expected an integer from 1 to 100'],
     [['--log-level', 'loud'], {}, '--log-level: got "loud", expected one of fatal, error, warn, info, debug, trace, silent'],
     [['--kafka-sasl-mechanism', 'gssapi'], {}, '--kafka-sasl-mechanism: got "gssapi", expected one of none, plain, scram-sha-256, scram-sha-512'],
