@@ -25,12 +25,20 @@ async function main (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<n
     }
     throw err
   }
-  if (parsed.command === 'check') {
-    // The verdict goes to stdout; logs go to stderr so the two never mix in a probe's output.
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr)
-    return await checkOnce(config, logger, process.stdout)
-  }
-  await serve(config, createLogger(config.logLevel))
+  // The verdict goes to stdout in check mode; logs go to stderr so the two never mix.
+  const logger = parsed.command === 'check'
+    ? createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr)
+    : createLogger(config.logLevel)
+  // Node prints warnings as plain text; route them through the logger so every line is JSON.
+  // kafkajs 2.2.4 arms a timer with a negative delay on every request, which Node 24 reports
+  // as TimeoutNegativeWarning: harmless (Node treats it as 1ms) and not actionable, so debug.
+  process.removeAllListeners('warning')
+  process.on('warning', (w) => {
+    const level = w.name === 'TimeoutNegativeWarning' ? 'debug' : 'warn'
+    logger[level]({ warning: { name: w.name, message: w.message } }, `node warning: ${w.name}`)
+  })
+  if (parsed.command === 'check') return await checkOnce(config, logger, process.stdout)
+  await serve(config, logger)
   return undefined
 }
 

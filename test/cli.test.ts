@@ -11,7 +11,7 @@ t.teardown(async () => { await cluster.stop() })
 t.test('bad config: exit 2 and one line naming the option, no stack trace', async (t) => {
   const r = await runCli(['--kafka-brokers', 'localhost:9092', '--interval', 'soon'])
   t.equal(r.code, 2)
-  t.equal(r.stderr, 'kafka-healthz: --interval: got "soon", expected a duration like 250ms, 5s or 1m (at least 10ms)\n')
+  t.equal(r.stderr, 'kafka-healthz: --interval: got "soon", expected a duration like 250ms, 5s or 1m (at least 10ms, at most 24h)\n')
   t.equal(r.stdout, '')
   const env = await runCli([], { HEALTHZ_KAFKA_BROKERS: 'localhost:9092', HEALTHZ_MIN_BROKERS: '-1' })
   t.equal(env.code, 2)
@@ -101,4 +101,19 @@ t.test('a second signal exits at once', async (t) => {
   const r = await exit
   t.ok(Date.now() - started < 5000, 'did not wait for the 30s drain')
   t.equal(r.code, 1)
+})
+
+t.test('SIGTERM while a run hangs on a frozen broker still exits 0, promptly', async (t) => {
+  const port = await freePort()
+  cluster.freeze() // the first run will hang on it for the whole 9s timeout
+  const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--interval', '20s', '--timeout', '9s', '--shutdown-delay', '0'], { HEALTHZ_PORT: String(port) })
+  t.teardown(() => { child.kill('SIGKILL'); cluster.thaw() })
+  await waitHttp(port, '/ping', 200)
+  t.match((await get(port, '/readyz')).body, 'PENDING', 'the first run is still hanging')
+  const started = Date.now()
+  child.kill('SIGTERM')
+  const r = await exit
+  cluster.thaw()
+  t.equal(r.code, 0, r.stdout.split('\n').filter((l) => l.includes('error')).join('\n'))
+  t.ok(Date.now() - started < 4000, `exited ${Date.now() - started}ms after SIGTERM`)
 })
