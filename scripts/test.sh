@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, lint, build, then every tap test (unit and integration
-# against the mock cluster) with coverage floors from .taprc.
+# The whole test suite: type check, lint, build, then every tap test (unit, and integration
+# against the mock cluster and the Connect stand-in) with coverage floors from .taprc — on this
+# machine's Node and again on Node 24, the image's Node (from the npm package node@24).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,3 +9,13 @@ npm run --silent typecheck
 npm run --silent lint
 npm run --silent build
 npx tap "$@"
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" != "24" ]; then
+  node24=.cache/node24/node_modules/.bin/node
+  if [ ! -x "$node24" ]; then
+    npm install --prefix .cache/node24 --no-audit --no-fund --loglevel=error node@24 >/dev/null
+  fi
+  echo "# again on Node $("$node24" --version)"
+  PATH="$PWD/.cache/node24/node_modules/.bin:$PATH" "$node24" node_modules/.bin/tap "$@"
+fi
