@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { Socket } from 'node:net'
 
 /**
@@ -40,12 +41,16 @@ export class ConnectStandIn {
   private readonly sockets = new Set<Socket>()
   private port = 0
 
-  constructor (readonly workerId = '10.0.0.1:8083') {
-    this.server = createServer((req, res) => { this.handle(req, res) })
+  /** With `tls`, serves https; with `tls.ca`, it also demands a client certificate signed by it (mutual TLS). */
+  constructor (readonly workerId = '10.0.0.1:8083', private readonly tls?: { cert: string, key: string, ca?: string }) {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => { this.handle(req, res) }
+    this.server = tls === undefined
+      ? createServer(handler)
+      : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined && { ca: tls.ca, requestCert: true, rejectUnauthorized: true }) }, handler)
     this.server.on('connection', (s) => { this.sockets.add(s); s.once('close', () => this.sockets.delete(s)) })
   }
 
-  get url (): string { return `http://127.0.0.1:${this.port}` }
+  get url (): string { return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}` }
 
   async start (): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve))

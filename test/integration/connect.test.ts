@@ -2,10 +2,12 @@
 // reached through the real undici client. Runs are driven with runCycle() so each assertion
 // follows a known number of runs.
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
 import { configFrom, startAgent, type TestAgent } from '../helpers/agent'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
+import { makePki } from '../helpers/tls'
 
 const TIMEOUT = 300
 
@@ -398,4 +400,33 @@ t.test('broker and Connect checks in one agent', async (t) => {
   t.match(body, '[+]connect-ready ok')
   t.match(body, '[+]connectors ok')
   t.equal((await a.app.inject({ url: '/readyz?exclude=reachable,registered' })).statusCode, 200)
+})
+
+t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate', async (t) => {
+  const pki = makePki()
+  const files = { readFile: (p: string) => readFileSync(p, 'utf8') }
+  const common = ['--interval', '1m', '--timeout', '2s']
+
+  const w = await new ConnectStandIn('10.0.0.1:8083', { cert: pki.serverCert, key: pki.serverKey }).start()
+  t.teardown(async () => { await w.stop() })
+  w.add('tls-sink')
+  const trusted = await startAgent(configFrom(['--connect-url', w.url, '--connect-tls-ca-file', pki.caFile, ...common], {}, files), {}, { start: false })
+  t.teardown(trusted.close)
+  t.equal((await run(trusted)).status, 200, 'trusts the worker through --connect-tls-ca-file')
+  const untrusted = await startAgent(configFrom(['--connect-url', w.url, ...common], {}, files), {}, { start: false })
+  t.teardown(untrusted.close)
+  const refused = await run(untrusted)
+  t.equal(refused.status, 503)
+  t.match(refused.body, /CONNECT_UNREACHABLE: .*(self.signed|certificate)/i, 'an unknown CA is refused, and the message says why')
+
+  const mutual = await new ConnectStandIn('10.0.0.1:8083', { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca }).start()
+  t.teardown(async () => { await mutual.stop() })
+  mutual.add('mtls-sink')
+  const noCert = await startAgent(configFrom(['--connect-url', mutual.url, '--connect-tls-ca-file', pki.caFile, ...common], {}, files), {}, { start: false })
+  t.teardown(noCert.close)
+  t.equal((await run(noCert)).status, 503, 'no client certificate, no answer')
+  const withCert = await startAgent(configFrom(['--connect-url', mutual.url, '--connect-tls-ca-file', pki.caFile,
+    '--connect-tls-cert-file', pki.clientCertFile, '--connect-tls-key-file', pki.clientKeyFile, ...common], {}, files), {}, { start: false })
+  t.teardown(withCert.close)
+  t.equal((await run(withCert)).status, 200, 'mutual TLS with --connect-tls-cert-file and --connect-tls-key-file')
 })
