@@ -149,6 +149,8 @@ export class Runner {
     } finally {
       clearTimeout(timer)
       this.inFlight.delete(controller)
+      // Whatever the check left running (a fallback call, a slow second request) ends with the run.
+      controller.abort()
     }
   }
 

@@ -6,11 +6,16 @@ export interface ConnectClient {
   /** GET /health (Kafka >= 3.9), or GET / on older workers that answer 404 there. */
   health: (signal: AbortSignal) => Promise<WorkerHealth>
   /**
-   * Status of every connector in one call (GET /connectors?expand=status, plus expand=info for
-   * tasks.max). Workers that ignore `expand` get bounded, concurrent per-connector calls; a
-   * connector deleted meanwhile is left out, as the worker itself does.
+   * Status of every connector in one call (GET /connectors?expand=status). Workers that ignore
+   * `expand` get bounded, concurrent per-connector calls; a connector deleted meanwhile is left
+   * out, as the worker itself does.
    */
-  connectorStatuses: (signal: AbortSignal, opts: { withInfo: boolean }) => Promise<ConnectorStatus[]>
+  connectorStatuses: (signal: AbortSignal) => Promise<ConnectorStatus[]>
+  /**
+   * config["tasks.max"] of every connector (GET /connectors?expand=info). Separate from the
+   * status call because `info` goes through the worker's herder, which can hang for 90 s.
+   */
+  connectorTasksMax: (signal: AbortSignal) => Promise<Map<string, number>>
   close: () => Promise<void>
 }
 
@@ -36,11 +41,14 @@ export interface ConnectorStatus {
   readonly trace?: string
   readonly type: string
   readonly tasks: readonly TaskStatus[]
-  /** config["tasks.max"], when asked for with withInfo. */
-  readonly tasksMax?: number
 }
 
-export type ConnectErrorKind = 'unreachable' | 'aborted' | 'auth' | 'http' | 'redirect' | 'bad-response' | 'too-large'
+/** Connector names come from the worker and can be any length: cut them in messages and logs. */
+export function shortName (name: string): string {
+  return name.length > 100 ? `${name.slice(0, 100)}…` : name
+}
+
+export type ConnectErrorKind = 'unreachable' | 'tls' | 'aborted' | 'auth' | 'http' | 'redirect' | 'bad-response' | 'too-large'
 
 export class ConnectError extends Error {
   override name = 'ConnectError'

@@ -1,4 +1,4 @@
-import { ConnectError, type ConnectorStatus, type TaskStatus } from './connect-client'
+import { ConnectError, shortName, type ConnectorStatus, type TaskStatus } from './connect-client'
 
 /**
  * Shape checks for the Connect worker's JSON (ConnectorStateInfo, ServerInfo, ErrorMessage).
@@ -35,7 +35,7 @@ function task (v: unknown, where: string): TaskStatus {
 }
 
 /** One `<status>` object: {name, connector: {state, worker_id, trace?}, tasks: [...], type}. */
-export function connectorStatus (v: unknown, where: string, tasksMax?: number): ConnectorStatus {
+export function connectorStatus (v: unknown, where: string): ConnectorStatus {
   if (!isObject(v)) throw bad(`${where} is not an object`)
   const connector = v.connector
   if (!isObject(connector)) throw bad(`${where}.connector is not an object`)
@@ -48,7 +48,6 @@ export function connectorStatus (v: unknown, where: string, tasksMax?: number): 
     ...(typeof connector.trace === 'string' && { trace: connector.trace }),
     type: typeof v.type === 'string' ? v.type : 'unknown',
     tasks,
-    ...(tasksMax !== undefined && { tasksMax }),
   }
 }
 
@@ -59,26 +58,29 @@ export function tasksMaxOf (info: unknown): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined
 }
 
-export type ConnectorList =
-  | { readonly expanded: true, readonly statuses: ConnectorStatus[] }
+export type ConnectorList<T> =
+  | { readonly expanded: true, readonly entries: Array<[string, T]> }
   /** The worker ignored ?expand (before Kafka 2.3): only names. */
   | { readonly expanded: false, readonly names: string[] }
 
-/** GET /connectors?expand=status[&expand=info]: a map of {status, info?}, or a plain array of names. */
-export function connectorList (v: unknown): ConnectorList {
+/**
+ * GET /connectors?expand=<key>: a map of {<key>: …} per connector, or a plain array of names.
+ * A connector deleted between listing and expanding comes without the key: it is left out.
+ */
+export function connectorList<T> (v: unknown, key: 'status' | 'info', read: (value: unknown, where: string) => T): ConnectorList<T> {
   if (Array.isArray(v)) {
     if (!v.every((n) => typeof n === 'string')) throw bad('the connector list holds a non-string')
     return { expanded: false, names: v }
   }
   if (!isObject(v)) throw bad('the connector list is neither an object nor an array')
-  const statuses: ConnectorStatus[] = []
+  const entries: Array<[string, T]> = []
   for (const [name, entry] of Object.entries(v)) {
-    if (!isObject(entry)) throw bad(`connectors["${name}"] is not an object`)
-    // A connector deleted between listing and expanding comes without status: leave it out.
-    if (entry.status === undefined) continue
-    statuses.push(connectorStatus(entry.status, `connectors["${name}"].status`, tasksMaxOf(entry.info)))
+    const where = `connectors["${shortName(name)}"]`
+    if (!isObject(entry)) throw bad(`${where} is not an object`)
+    if (entry[key] === undefined) continue
+    entries.push([name, read(entry[key], `${where}.${key}`)])
   }
-  return { expanded: true, statuses }
+  return { expanded: true, entries }
 }
 
 /** /health's {"status", "message"}; missing fields read as empty, the HTTP status decides. */

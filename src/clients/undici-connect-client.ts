@@ -1,17 +1,19 @@
 import { Agent } from 'undici'
 import type { ConnectTarget } from '../config/connect-target'
 import {
-  ConnectError, type ConnectClient, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type ConnectorStatus, type WorkerHealth,
+  ConnectError, shortName, type ConnectClient, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type WorkerHealth,
 } from './connect-client'
 import { connectorList, connectorStatus, healthBody, parseJson, tasksMaxOf } from './connect-json'
 
 /**
- * ConnectClient on undici 7 (not Node's fetch: undici's Agent caps body size, and its request()
- * costs the probe server far less CPU than fetch does). Deadlines come from the caller's signal,
- * which bounds the whole call; a body over the cap aborts as soon as the cap is crossed.
+ * ConnectClient on undici 7 (not Node's fetch: undici's Agent caps body size, and its requests
+ * cost the probe server far less CPU than fetch does). The caller's signal bounds each call;
+ * undici's own header/body timers, set to the same value, are the backstop for anything that
+ * outlives it. A body over the cap aborts as soon as the cap is crossed.
  */
 export interface UndiciConnectOptions {
   readonly target: ConnectTarget
+  readonly timeoutMs: number
   readonly userAgent: string
   readonly onRequest?: ConnectRequestObserver
   readonly now?: () => number
@@ -25,13 +27,15 @@ export function encodeName (name: string): string {
   return encodeURIComponent(name).replace(/\./g, '%2E')
 }
 
-interface Answer { status: number, text: string }
+interface Answer { readonly status: number, readonly text: string }
 
 export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectClient {
   const { target } = opts
-  const now = opts.now ?? Date.now
+  const now = opts.now ?? (() => performance.now())
   const dispatcher = new Agent({
     maxResponseSize: target.maxBodyBytes,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
     ...(target.tls !== undefined && { connect: target.tls }),
   })
   const headers: Record<string, string> = {
@@ -40,17 +44,21 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     ...target.headers,
     ...(target.auth !== undefined && { authorization: `Basic ${Buffer.from(`${target.auth.username}:${target.auth.password}`).toString('base64')}` }),
   }
-  let legacySince: number | undefined
   // origin and path go to undici apart: a full URL string would pass through the WHATWG parser,
   // which turns /connectors/%2E%2E/status into /status.
   const base = new URL(target.url)
   const prefix = base.pathname.replace(/\/+$/, '')
+  let legacySince: number | undefined
 
-  async function get (endpoint: ConnectEndpoint, path: string, signal: AbortSignal): Promise<Answer> {
+  /**
+   * One GET, interpreted. The outcome is reported after `interpret` ran, so an HTTP 500 or a
+   * body that is not JSON counts as a failed request in the metrics, not only a dead socket.
+   */
+  async function call<T> (endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T): Promise<T> {
     const started = performance.now()
     let failed: ConnectErrorKind | undefined
     try {
-      // undici 7's request() follows no redirects: a 3xx arrives here as a status.
+      // undici's dispatcher follows no redirects: a 3xx arrives here as a status.
       const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method: 'GET', headers, signal })
       if (res.statusCode >= 300 && res.statusCode < 400) {
         await res.body.dump()
@@ -60,7 +68,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
         await res.body.dump()
         throw new ConnectError('auth', `${endpoint}: HTTP ${res.statusCode} from the worker; check the Connect credentials`)
       }
-      return { status: res.statusCode, text: await res.body.text() }
+      return interpret({ status: res.statusCode, text: await res.body.text() })
     } catch (err) {
       const e = classify(err, signal)
       failed = e.kind
@@ -76,52 +84,55 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     return new ConnectError('http', `${endpoint}: HTTP ${a.status}${message}`)
   }
 
+  function expectOk (endpoint: ConnectEndpoint, what: string, a: Answer): unknown {
+    if (a.status !== 200) throw httpError(endpoint, a)
+    return parseJson(a.text, what)
+  }
+
   async function health (signal: AbortSignal): Promise<WorkerHealth> {
     if (legacySince === undefined || now() - legacySince > LEGACY_RECHECK_MS) {
-      const a = await get('health', '/health', signal)
-      if (a.status !== 404) {
-        legacySince = undefined
+      const h = await call('health', '/health', signal, (a): WorkerHealth | undefined => {
+        if (a.status === 404) return undefined
         const body = healthBody(parseJsonQuietly(a.text))
         if (a.status === 200) return { status: 'healthy', message: body.message, legacy: false }
+        // KIP-1017: 503 while starting (live, not ready), 500 when unhealthy.
         if (a.status === 503) return { status: body.status === 'unhealthy' ? 'unhealthy' : 'starting', message: body.message, legacy: false }
         if (a.status === 500) return { status: 'unhealthy', message: body.message, legacy: false }
         throw httpError('health', a)
+      })
+      if (h !== undefined) {
+        legacySince = undefined
+        return h
       }
       legacySince = now()
     }
-    const root = await get('root', '/', signal)
-    if (root.status !== 200) throw httpError('root', root)
-    parseJson(root.text, 'GET /')
+    await call('root', '/', signal, (a) => expectOk('root', 'GET /', a))
     return { status: 'healthy', message: 'worker answers GET / (no /health before Kafka 3.9)', legacy: true }
-  }
-
-  async function perConnector (signal: AbortSignal, name: string, withInfo: boolean): Promise<ConnectorStatus | undefined> {
-    const status = await get('connector_status', `/connectors/${encodeName(name)}/status`, signal)
-    if (status.status === 404) return undefined // deleted after the list was made
-    if (status.status !== 200) throw httpError('connector_status', status)
-    let tasksMax: number | undefined
-    if (withInfo) {
-      const info = await get('connector_info', `/connectors/${encodeName(name)}`, signal)
-      if (info.status === 404) return undefined
-      if (info.status !== 200) throw httpError('connector_info', info)
-      tasksMax = tasksMaxOf(parseJson(info.text, `GET /connectors/${name}`))
-    }
-    return connectorStatus(parseJson(status.text, `GET /connectors/${name}/status`), `status of ${JSON.stringify(name)}`, tasksMax)
-  }
-
-  async function connectorStatuses (signal: AbortSignal, { withInfo }: { withInfo: boolean }): Promise<ConnectorStatus[]> {
-    const a = await get('connectors', `/connectors?expand=status${withInfo ? '&expand=info' : ''}`, signal)
-    if (a.status !== 200) throw httpError('connectors', a)
-    const list = connectorList(parseJson(a.text, 'GET /connectors'))
-    if (list.expanded) return list.statuses
-    const found = await mapLimit(list.names, target.concurrency, async (name) => await perConnector(signal, name, withInfo))
-    return found.filter((s) => s !== undefined)
   }
 
   return {
     health,
-    connectorStatuses,
-    close: async () => { await dispatcher.close() },
+    connectorStatuses: async (signal) => {
+      const list = await call('connectors', '/connectors?expand=status', signal,
+        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'status', connectorStatus))
+      if (list.expanded) return list.entries.map(([, s]) => s)
+      const found = await mapLimit(list.names, target.concurrency, signal, async (name, sig) =>
+        await call('connector_status', `/connectors/${encodeName(name)}/status`, sig, (a) =>
+          // 404: deleted after the list was made.
+          a.status === 404 ? undefined : connectorStatus(expectOk('connector_status', `GET /connectors/${shortName(name)}/status`, a), `status of ${JSON.stringify(shortName(name))}`)))
+      return found.filter((s) => s !== undefined)
+    },
+    connectorTasksMax: async (signal) => {
+      const list = await call('connectors', '/connectors?expand=info', signal,
+        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => tasksMaxOf(v)))
+      const pairs = list.expanded
+        ? list.entries
+        : await mapLimit(list.names, target.concurrency, signal, async (name, sig): Promise<[string, number | undefined]> =>
+          [name, await call('connector_info', `/connectors/${encodeName(name)}`, sig, (a) =>
+            a.status === 404 ? undefined : tasksMaxOf(expectOk('connector_info', `GET /connectors/${shortName(name)}`, a)))])
+      return new Map(pairs.filter((p): p is [string, number] => p[1] !== undefined))
+    },
+    close: async () => { await dispatcher.destroy() },
   }
 }
 
@@ -134,19 +145,33 @@ function parseJsonQuietly (text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Runs fn over items with at most `limit` in flight; the first failure fails the whole call. */
-async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs fn over items with at most `limit` in flight. On the first failure, or when `signal`
+ * aborts, the calls still in flight are aborted and no new one starts: nothing outlives the run.
+ */
+async function mapLimit<T, R> (items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T, signal: AbortSignal) => Promise<R>): Promise<R[]> {
+  const child = new AbortController()
+  const onAbort = (): void => { child.abort() }
+  signal.addEventListener('abort', onAbort, { once: true })
   const out: R[] = new Array<R>(items.length)
   let next = 0
   async function worker (): Promise<void> {
-    while (next < items.length) {
+    while (next < items.length && !child.signal.aborted) {
       const i = next++
-      out[i] = await fn(items[i] as T)
+      out[i] = await fn(items[i] as T, child.signal)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+    if (child.signal.aborted) throw new ConnectError('aborted', 'deadline passed')
+    return out
+  } finally {
+    child.abort()
+    signal.removeEventListener('abort', onAbort)
+  }
 }
+
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/
 
 function classify (err: unknown, signal: AbortSignal): ConnectError {
   if (err instanceof ConnectError) return err
@@ -155,6 +180,8 @@ function classify (err: unknown, signal: AbortSignal): ConnectError {
   const message = e.cause?.message ?? e.message ?? String(err)
   if (signal.aborted || e.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new ConnectError('aborted', 'deadline passed')
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new ConnectError('too-large', 'response body is larger than --connect-max-body-bytes')
-  // Refused, reset, DNS, TLS: the worker cannot be talked to. The code says which.
-  return new ConnectError('unreachable', code === '' || message.includes(code) ? message : `${code}: ${message}`)
+  const text = code === '' || message.includes(code) ? message : `${code}: ${message}`
+  if (TLS_CODE.test(code)) return new ConnectError('tls', text)
+  // Refused, reset, DNS, timeouts of our backstop timers: the worker cannot be talked to.
+  return new ConnectError('unreachable', text)
 }

@@ -7,11 +7,12 @@ const ok = { name: 'a', connector: { state: 'RUNNING', worker_id: 'w:1', version
 
 t.test('the worker\'s real shapes parse; unknown fields are ignored', async (t) => {
   t.same(connectorStatus(ok, 'x'), { name: 'a', state: 'RUNNING', workerId: 'w:1', type: 'source', tasks: [{ id: 0, state: 'FAILED', workerId: 'w:1', trace: 'boom' }] })
-  t.same(connectorStatus({ ...ok, type: undefined, connector: { ...ok.connector, trace: 't' } }, 'x', 4), { name: 'a', state: 'RUNNING', workerId: 'w:1', trace: 't', type: 'unknown', tasks: [{ id: 0, state: 'FAILED', workerId: 'w:1', trace: 'boom' }], tasksMax: 4 })
-  t.same(connectorList(['a', 'b']), { expanded: false, names: ['a', 'b'] })
-  const list = connectorList({ a: { status: ok, info: { config: { 'tasks.max': '3' } } }, gone: {} })
-  t.equal(list.expanded && list.statuses.length, 1, 'an entry without status (deleted while listing) is left out')
-  t.equal(list.expanded && list.statuses[0]?.tasksMax, 3)
+  t.same(connectorStatus({ ...ok, type: undefined, connector: { ...ok.connector, trace: 't' } }, 'x'), { name: 'a', state: 'RUNNING', workerId: 'w:1', trace: 't', type: 'unknown', tasks: [{ id: 0, state: 'FAILED', workerId: 'w:1', trace: 'boom' }] })
+  t.same(connectorList(['a', 'b'], 'status', connectorStatus), { expanded: false, names: ['a', 'b'] })
+  const list = connectorList({ a: { status: ok, info: { config: { 'tasks.max': '3' } } }, gone: {} }, 'status', connectorStatus)
+  t.equal(list.expanded && list.entries.length, 1, 'an entry without status (deleted while listing) is left out')
+  const info = connectorList({ a: { info: { config: { 'tasks.max': '3' } } } }, 'info', tasksMaxOf)
+  t.same(info.expanded && info.entries, [['a', 3]])
 })
 
 t.test('wrong shapes are CONNECT_BAD_RESPONSE with the path to the bad field', async (t) => {
@@ -25,9 +26,9 @@ t.test('wrong shapes are CONNECT_BAD_RESPONSE with the path to the bad field', a
     [{ ...ok, name: undefined }, 'x.name is not a string'],
   ]
   for (const [v, msg] of cases) t.throws(() => connectorStatus(v, 'x'), new ConnectError('bad-response', `unexpected JSON from the worker: ${msg}`), msg)
-  t.throws(() => connectorList([1]), { kind: 'bad-response', message: /non-string/ })
-  t.throws(() => connectorList('x'), { kind: 'bad-response', message: /neither an object nor an array/ })
-  t.throws(() => connectorList({ a: 1 }), { kind: 'bad-response', message: /connectors\["a"\] is not an object/ })
+  t.throws(() => connectorList([1], 'status', connectorStatus), { kind: 'bad-response', message: /non-string/ })
+  t.throws(() => connectorList('x', 'status', connectorStatus), { kind: 'bad-response', message: /neither an object nor an array/ })
+  t.throws(() => connectorList({ a: 1 }, 'status', connectorStatus), { kind: 'bad-response', message: /connectors\["a"\] is not an object/ })
   t.throws(() => parseJson('<html>', 'GET /x'), { kind: 'bad-response', message: 'GET /x is not JSON (starts with "<html>")' })
 })
 
