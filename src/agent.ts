@@ -63,11 +63,12 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
   if (config.connect !== undefined) {
     const client = deps.connectClient ?? createUndiciConnectClient({
       target: config.connect,
+      timeoutMs: config.timeout,
       userAgent: `kafka-healthz/${VERSION}`,
       ...(metrics.connect !== undefined && { onRequest: metrics.connect.observeRequest }),
     })
     clients.push(client)
-    const connectDeps = { client, target: config.connect, now: monotonic, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
+    const connectDeps = { client, target: config.connect, now: monotonic, timeoutMs: config.timeout, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
     checks.push(...connectWorkerChecks(connectDeps), connectorsCheck(connectDeps))
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
     wiring.livez.push(CHECK_CONNECT_WORKER)

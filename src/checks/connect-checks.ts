@@ -1,21 +1,12 @@
-import { ConnectError, type ConnectClient, type ConnectErrorKind, type WorkerHealth } from '../clients/connect-client'
+import { ConnectError, type ConnectClient, type WorkerHealth } from '../clients/connect-client'
 import type { ConnectTarget } from '../config/connect-target'
-import { fail, pass, type Check, type CheckResult, type Reason } from './check'
+import { fail, pass, type Check, type CheckResult } from './check'
 import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from './connect-evaluate'
+import { REASON_BY_KIND } from './connect-reasons'
 
 export const CHECK_CONNECT_WORKER = 'connect-worker'
 export const CHECK_CONNECT_READY = 'connect-ready'
 export const CHECK_CONNECTORS = 'connectors'
-
-const REASON_BY_KIND: Record<ConnectErrorKind, Exclude<Reason, 'OK'>> = {
-  unreachable: 'CONNECT_UNREACHABLE',
-  aborted: 'TIMEOUT',
-  auth: 'AUTH',
-  http: 'CONNECT_HTTP_ERROR',
-  redirect: 'CONNECT_REDIRECT',
-  'bad-response': 'CONNECT_BAD_RESPONSE',
-  'too-large': 'CONNECT_BODY_TOO_LARGE',
-}
 
 function failed (err: unknown): CheckResult {
   if (err instanceof ConnectError) return fail(REASON_BY_KIND[err.kind], err.message)
@@ -33,6 +24,8 @@ export interface ConnectChecksDeps {
   readonly target: ConnectTarget
   /** Monotonic: grace periods must not jump with the wall clock. */
   readonly now: () => number
+  /** The runner's deadline; the optional tasks.max call gets half of it. */
+  readonly timeoutMs: number
   readonly sink?: ConnectSink
 }
 
@@ -73,7 +66,14 @@ export function connectWorkerChecks ({ client, sink }: ConnectChecksDeps): Check
       name: CHECK_CONNECT_WORKER,
       run: async (signal) => {
         const h = await ask(signal)
-        if ('ok' in h) return h
+        if ('ok' in h) {
+          // 401/403, a redirect or a refused TLS handshake come from a REST server that is up:
+          // what is wrong is our credentials or URL, and restarting the worker would not fix them.
+          if (h.reason === 'AUTH' || h.reason === 'CONNECT_REDIRECT' || h.reason === 'CONNECT_TLS') {
+            return pass(`worker answers, but ${h.reason}: ${h.message} (readiness reports it)`)
+          }
+          return h
+        }
         return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
       },
     },
@@ -90,21 +90,36 @@ export function connectWorkerChecks ({ client, sink }: ConnectChecksDeps): Check
 }
 
 /** connectors (readiness): the selected connectors and their tasks are in a healthy state. One upstream call per run. */
-export function connectorsCheck ({ client, target, now, sink }: ConnectChecksDeps): Check {
+export function connectorsCheck ({ client, target, now, timeoutMs, sink }: ConnectChecksDeps): Check {
   const clock: TransitionClock = new Map()
   return {
     name: CHECK_CONNECTORS,
     run: async (signal) => {
+      // tasks.max needs ?expand=info, which goes through the herder and can hang: it gets its own,
+      // shorter bound, and a slow answer costs only the tasks.max part of this run.
+      const info = target.checkTasksMax ? tasksMax(client, signal, timeoutMs / 2) : undefined
       let statuses
       try {
-        statuses = await client.connectorStatuses(signal, { withInfo: target.checkTasksMax })
+        statuses = await client.connectorStatuses(signal)
       } catch (err) {
         sink?.connectors(undefined)
         return failed(err)
       }
-      const { result, verdicts } = evaluateConnectors(statuses, target, now(), clock)
+      const max = info === undefined ? undefined : await info
+      const { result, verdicts } = evaluateConnectors(statuses, target, now(), clock, max instanceof Map ? max : undefined)
       sink?.connectors(verdicts)
-      return { ...result, details: { ...result.details, connectors: verdicts } }
+      const note = typeof max === 'string' ? ` (tasks.max not checked: ${max})` : ''
+      return { ...result, message: result.message + note, details: { ...result.details, connectors: verdicts } }
     },
+  }
+}
+
+/** tasks.max per connector, or why it could not be had within `ms`. */
+async function tasksMax (client: ConnectClient, signal: AbortSignal, ms: number): Promise<Map<string, number> | string> {
+  const bound = AbortSignal.any([signal, AbortSignal.timeout(ms)])
+  try {
+    return await client.connectorTasksMax(bound)
+  } catch (err) {
+    return err instanceof ConnectError ? `${REASON_BY_KIND[err.kind]}: ${err.message}` : String(err)
   }
 }

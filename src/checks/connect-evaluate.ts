@@ -1,4 +1,4 @@
-import type { ConnectorStatus } from '../clients/connect-client'
+import { shortName, type ConnectorStatus } from '../clients/connect-client'
 import type { ConnectTarget, WorkerScope } from '../config/connect-target'
 import { fail, pass, type CheckResult, type Reason } from './check'
 import { selector } from './glob'
@@ -60,7 +60,9 @@ function firstLine (trace: string | undefined, max: number): string {
   return (trace ?? '').split('\n', 1)[0]?.trim().slice(0, max) ?? ''
 }
 
-export function evaluateConnectors (statuses: readonly ConnectorStatus[], opts: EvaluateOptions, now: number, clock: TransitionClock): { result: CheckResult, verdicts: ConnectorVerdict[] } {
+export function evaluateConnectors (
+  statuses: readonly ConnectorStatus[], opts: EvaluateOptions, now: number, clock: TransitionClock, tasksMax?: ReadonlyMap<string, number>,
+): { result: CheckResult, verdicts: ConnectorVerdict[] } {
   const selected = selector(opts.selectors)
   const healthyStates = new Set(opts.healthyStates)
   const seen = new Set<string>()
@@ -76,31 +78,40 @@ export function evaluateConnectors (statuses: readonly ConnectorStatus[], opts: 
   }
 
   const verdicts: ConnectorVerdict[] = []
+  const elsewhere = new Set<string>()
+  let skipped = 0
+  const traceLine = Math.min(300, opts.traceLength)
   for (const s of statuses) {
     if (!selected(s.name)) continue
     const ownsConnector = onThisWorker(opts.scope, s.workerId)
     const tasks = s.tasks.filter((t) => onThisWorker(opts.scope, t.workerId))
     // Under worker scoping, a connector with nothing on this worker is another pod's business.
-    if (!ownsConnector && tasks.length === 0) continue
+    if (!ownsConnector && tasks.length === 0) {
+      elsewhere.add(s.workerId)
+      skipped++
+      continue
+    }
 
     const problems: Array<{ reason: Exclude<Reason, 'OK'>, text: string }> = []
     const reasonOf = (state: string): Exclude<Reason, 'OK'> => REASON_BY_STATE.find(([st]) => st === state)?.[1] ?? 'CONNECTOR_UNHEALTHY'
     if (ownsConnector && !judge(s.name, s.state)) {
-      const why = firstLine(s.trace, 300)
+      const why = firstLine(s.trace, traceLine)
       problems.push({ reason: reasonOf(s.state), text: `connector ${s.state}${why === '' ? '' : `: ${why}`}` })
     }
     const taskVerdicts = tasks.map((t): TaskVerdict => {
       const healthy = judge(`${s.name}\u0000${t.id}`, t.state)
       if (!healthy) {
-        const why = firstLine(t.trace, 300)
+        const why = firstLine(t.trace, traceLine)
         problems.push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why === '' ? '' : `: ${why}`}` })
       }
       return { id: t.id, state: t.state, workerId: t.workerId, healthy, ...(t.trace !== undefined && { trace: t.trace.slice(0, opts.traceLength) }) }
     })
-    // tasks.max belongs to whoever runs the connector instance: only that worker judges it.
-    if (opts.checkTasksMax && ownsConnector && s.tasksMax !== undefined) {
-      const running = s.tasks.filter((t) => t.state === 'RUNNING').length
-      if (running < s.tasksMax) problems.push({ reason: 'TASKS_BELOW_MAX', text: `${running} of tasks.max ${s.tasksMax} tasks running` })
+    // Missing tasks (fewer than tasks.max exist at all) are the business of the worker that runs
+    // the connector instance. Tasks that exist are judged by their own state, above, on their own
+    // worker: a task FAILED elsewhere must not fail this pod through tasks.max either.
+    const max = opts.checkTasksMax && ownsConnector ? tasksMax?.get(s.name) : undefined
+    if (max !== undefined && s.tasks.length < max) {
+      problems.push({ reason: 'TASKS_BELOW_MAX', text: `only ${s.tasks.length} of tasks.max ${max} tasks exist` })
     }
     const worst = problems.map((p) => p.reason).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0]
     verdicts.push({
@@ -113,28 +124,31 @@ export function evaluateConnectors (statuses: readonly ConnectorStatus[], opts: 
       type: s.type,
       ...(s.trace !== undefined && { trace: s.trace.slice(0, opts.traceLength) }),
       tasks: taskVerdicts,
-      ...(s.tasksMax !== undefined && { tasksMax: s.tasksMax }),
+      ...(max !== undefined && { tasksMax: max }),
     })
   }
   // Forget transitions that ended, so a later UNASSIGNED starts a fresh grace period.
   for (const key of clock.keys()) if (!seen.has(key)) clock.delete(key)
 
-  return { result: summarize(verdicts, opts), verdicts }
+  return { result: summarize(verdicts, opts, elsewhere, skipped), verdicts }
 }
 
 const LISTED = 5
 
-function summarize (verdicts: readonly ConnectorVerdict[], opts: EvaluateOptions): CheckResult {
+function summarize (verdicts: readonly ConnectorVerdict[], opts: EvaluateOptions, elsewhere: ReadonlySet<string>, skipped: number): CheckResult {
   const total = verdicts.length
   const unhealthy = verdicts.filter((v) => !v.healthy)
-  const counts = { connectors: total, unhealthy: unhealthy.length }
+  const counts = { connectors: total, unhealthy: unhealthy.length, onOtherWorkers: skipped }
   if (total === 0) {
+    // Nothing here but work elsewhere: right on a big cluster, a misread --connect-worker-id on a
+    // small one. Say which worker ids were seen so a person can tell.
+    const seen = elsewhere.size === 0 ? '' : `; selected connectors run only on ${[...elsewhere].slice(0, 5).map(shortName).join(', ')} (check --connect-worker-id)`
     return opts.requireConnectors
-      ? fail('NO_CONNECTORS', 'no connector is selected (--connect-require-connectors is set)', counts)
-      : pass('no connector is selected', counts)
+      ? fail('NO_CONNECTORS', `no connector is selected (--connect-require-connectors is set)${seen}`, counts)
+      : pass(`no connector is selected${seen}`, counts)
   }
   if (unhealthy.length === 0) return pass(`${total} connector${total === 1 ? '' : 's'} healthy`, counts)
-  const list = unhealthy.slice(0, LISTED).map((v) => `${v.name} ${v.problems.join(', ')}`).join('; ')
+  const list = unhealthy.slice(0, LISTED).map((v) => `${shortName(v.name)} ${v.problems.join(', ')}`).join('; ')
   const more = unhealthy.length > LISTED ? `; +${unhealthy.length - LISTED} more` : ''
   const summary = `${unhealthy.length} of ${total} connectors unhealthy: ${list}${more}`
   if (unhealthy.length * 100 <= opts.unhealthyTolerancePct * total) {

@@ -53,13 +53,31 @@ t.test('tolerance: at or under the percentage passes, and says so', async (t) =>
   t.match(evaluateConnectors(list, opts({ unhealthyTolerancePct: 24 }), 0, new Map()).result, { ok: false })
 })
 
-t.test('tasks.max is judged by the worker that owns the connector', async (t) => {
-  const s = status('jdbc', 'RUNNING', [['RUNNING', 'w1:8083'], ['RUNNING', 'w2:8083']], { tasksMax: 3 })
-  const own = evaluateConnectors([s], opts({ checkTasksMax: true, scope: { kind: 'exact', workerId: 'w1:8083' } }), 0, new Map())
-  t.match(own.result, { ok: false, reason: 'TASKS_BELOW_MAX', message: '1 of 1 connectors unhealthy: jdbc 2 of tasks.max 3 tasks running' })
-  const other = evaluateConnectors([s], opts({ checkTasksMax: true, scope: { kind: 'exact', workerId: 'w2:8083' } }), 0, new Map())
-  t.match(other.result, { ok: true })
+t.test('tasks.max: missing tasks, judged by the worker that owns the connector', async (t) => {
+  const s = status('jdbc', 'RUNNING', [['RUNNING', 'w1:8083'], ['FAILED', 'w2:8083']])
+  const max = new Map([['jdbc', 3]])
+  const own = evaluateConnectors([s], opts({ checkTasksMax: true, scope: { kind: 'exact', workerId: 'w1:8083' } }), 0, new Map(), max)
+  t.match(own.result, { ok: false, reason: 'TASKS_BELOW_MAX', message: '1 of 1 connectors unhealthy: jdbc only 2 of tasks.max 3 tasks exist' })
+  t.notMatch(own.result.message, 'FAILED', 'the FAILED task on w2 is not this pod\'s business')
+  const enough = evaluateConnectors([s], opts({ checkTasksMax: true, scope: { kind: 'exact', workerId: 'w1:8083' } }), 0, new Map(), new Map([['jdbc', 2]]))
+  t.match(enough.result, { ok: true }, 'a task FAILED on another worker does not count as missing')
+  const other = evaluateConnectors([s], opts({ checkTasksMax: true, scope: { kind: 'exact', workerId: 'w2:8083' } }), 0, new Map(), max)
+  t.match(other.result, { ok: false, reason: 'CONNECTOR_FAILED' })
+  t.notMatch(other.result.message, 'tasks.max', 'only the owner of the connector judges tasks.max')
   t.same(other.verdicts[0]?.tasks.map((x) => x.id), [1], 'only this worker\'s tasks')
+  const unknown = evaluateConnectors([s], opts({ checkTasksMax: true }), 0, new Map(), undefined)
+  t.match(unknown.result, { ok: false, reason: 'CONNECTOR_FAILED' }, 'without tasks.max data, tasks are still judged')
+})
+
+t.test('scoping that selects nothing says which workers it saw', async (t) => {
+  const r = evaluateConnectors([status('a'), status('b')], opts({ scope: { kind: 'auto', hosts: ['10.9.9.9'] } }), 0, new Map())
+  t.match(r.result, { ok: true, message: 'no connector is selected; selected connectors run only on w1:8083 (check --connect-worker-id)' })
+  t.match(r.result.details, { onOtherWorkers: 2 })
+})
+
+t.test('a zero trace length keeps traces out of messages too', async (t) => {
+  const r = evaluateConnectors([status('a', 'FAILED', [], { trace: 'jdbc:postgresql://db/secret-ish\n\tat x' })], opts({ traceLength: 0 }), 0, new Map())
+  t.equal(r.result.message, '1 of 1 connectors unhealthy: a connector FAILED')
 })
 
 t.test('the transition clock: grace per connector and task, forgotten once it ends', async (t) => {
