@@ -13,7 +13,7 @@ export interface ConnectTarget {
   readonly url: string
   readonly auth: { readonly username: string, readonly password: string } | undefined
   readonly headers: Readonly<Record<string, string>>
-  readonly tls: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean } | undefined
+  readonly tls: { ca?: string, cert?: string, key?: string, servername?: string, rejectUnauthorized: boolean } | undefined
   readonly selectors: readonly string[]
   readonly scope: WorkerScope
   readonly requireConnectors: boolean
@@ -64,12 +64,13 @@ function auth (o: Options, deps: ResolveDeps): ConnectTarget['auth'] {
 
 function tls (o: Options, deps: ResolveDeps): ConnectTarget['tls'] {
   certPair(o, 'connectTlsCertFile', 'connectTlsKeyFile')
-  if (o.connectTlsCaFile === '' && o.connectTlsCertFile === '' && !o.connectTlsInsecure) return undefined
+  if (o.connectTlsCaFile === '' && o.connectTlsCertFile === '' && o.connectTlsServerName === '' && !o.connectTlsInsecure) return undefined
   return {
     rejectUnauthorized: !o.connectTlsInsecure,
     ...(o.connectTlsCaFile !== '' && { ca: readOption(deps, 'connectTlsCaFile', o.connectTlsCaFile) }),
     ...(o.connectTlsCertFile !== '' && { cert: readOption(deps, 'connectTlsCertFile', o.connectTlsCertFile) }),
     ...(o.connectTlsKeyFile !== '' && { key: readOption(deps, 'connectTlsKeyFile', o.connectTlsKeyFile) }),
+    ...(o.connectTlsServerName !== '' && { servername: o.connectTlsServerName }),
   }
 }
 

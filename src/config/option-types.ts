@@ -116,13 +116,15 @@ export function httpUrl (help: string): OptionSpec<string> {
   return {
     help,
     default: '',
-    expected: 'an http:// or https:// URL without user:password, e.g. http://localhost:8083',
+    expected: 'an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083',
     parse: (raw) => {
       const v = raw.trim()
       if (v === '') return ''
       try {
         const u = new URL(v)
-        return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' ? v.replace(/\/+$/, '') : undefined
+        // A query or fragment would be dropped from every request and shown in /status: refuse it.
+        const plain = u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !v.includes('?') && !v.includes('#')
+        return (u.protocol === 'http:' || u.protocol === 'https:') && plain ? v.replace(/\/+$/, '') : undefined
       } catch {
         return undefined
       }

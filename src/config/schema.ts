@@ -48,6 +48,7 @@ export const SCHEMA = {
   connectTlsCaFile: str('PEM file with the CA(s) that signed the Connect REST certificate. Default: the system CAs.'),
   connectTlsCertFile: str('PEM client certificate for mutual TLS to the Connect REST API.'),
   connectTlsKeyFile: str('PEM private key of --connect-tls-cert-file.'),
+  connectTlsServerName: str('TLS server name to verify, when the certificate names the pod or Service rather than the host in --connect-url.'),
   connectTlsInsecure: bool('Skip verification of the Connect REST certificate. For tests only.'),
   connectors: list('Connectors that count, by name or glob (* and ?). Default: all.', [], 'a comma-separated list of names or globs'),
   connectWorkerId: str('Count only connectors and tasks running on this worker: its host:port as in worker_id, or "auto" to match this pod\'s addresses and hostname. Empty counts all, wherever they run.'),

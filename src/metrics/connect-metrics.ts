@@ -1,10 +1,11 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { ConnectSink } from '../checks/connect-checks'
 import type { ConnectorVerdict } from '../checks/connect-evaluate'
+import { REASON_BY_KIND } from '../checks/connect-reasons'
 import type { ConnectRequestObserver } from '../clients/connect-client'
 
-/** Every state a connector or task can report; one-hot series use exactly these. */
-export const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING'] as const
+/** Every state a connector or task can report, and OTHER for one we do not know; one-hot series use exactly these. */
+export const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING', 'OTHER'] as const
 
 export interface ConnectMetrics extends ConnectSink {
   observeRequest: ConnectRequestObserver
@@ -13,15 +14,16 @@ export interface ConnectMetrics extends ConnectSink {
 /**
  * Connect metrics. Per-connector series are capped (--connect-metrics-max-connectors, in name
  * order) so a worker with thousands of connectors cannot blow up a Prometheus; the connectors
- * left out are counted instead. A state outside CONNECT_STATES is reported as "OTHER".
+ * left out are counted instead. A state outside CONNECT_STATES is reported as "OTHER". Error
+ * reasons use the same codes as probe bodies (CONNECT_BAD_RESPONSE, TIMEOUT, ...).
  */
 export function createConnectMetrics (prefix: string, registry: Registry, maxConnectors: number): ConnectMetrics {
   const registers = [registry]
   const up = new Gauge({ name: `${prefix}connect_up`, help: 'The Connect worker answered its last health call as live (1) or not (0).', registers })
   const connectorState = new Gauge({
     name: `${prefix}connect_connector_state`,
-    help: 'One-hot connector state: 1 for the current state, 0 for the others.',
-    labelNames: ['connector', 'state'],
+    help: 'One-hot connector state: 1 for the current state, 0 for the others; worker is where the connector instance runs.',
+    labelNames: ['connector', 'worker', 'state'],
     registers,
   })
   const connectorTasks = new Gauge({
@@ -32,9 +34,11 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
   })
   const tasks = new Gauge({ name: `${prefix}connect_tasks`, help: 'Tasks of all selected connectors by state.', labelNames: ['state'], registers })
   const connectors = new Gauge({ name: `${prefix}connect_connectors`, help: 'Selected connectors by health (healthy, unhealthy).', labelNames: ['health'], registers })
-  const leftOut = new Counter({
-    name: `${prefix}connect_connectors_left_out_total`,
-    help: 'Connectors left out of the per-connector series by --connect-metrics-max-connectors, added at each run.',
+  // A gauge rather than a counter: "how many are missing from the series now" is what a
+  // dashboard or alert needs, and a counter would add the same connectors again every run.
+  const leftOut = new Gauge({
+    name: `${prefix}connect_connectors_left_out`,
+    help: 'Selected connectors left out of the per-connector series by --connect-metrics-max-connectors at the last run.',
     registers,
   })
   const duration = new Histogram({
@@ -60,21 +64,23 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
       connectorTasks.reset()
       tasks.reset()
       connectors.reset()
+      leftOut.reset()
       if (verdicts === undefined) return // unknown: no series rather than stale ones
       connectors.set({ health: 'healthy' }, verdicts.filter((v) => v.healthy).length)
       connectors.set({ health: 'unhealthy' }, verdicts.filter((v) => !v.healthy).length)
       const byName = [...verdicts].sort((a, b) => a.name.localeCompare(b.name))
       const exported = byName.slice(0, maxConnectors)
-      if (byName.length > exported.length) leftOut.inc(byName.length - exported.length)
+      leftOut.set(byName.length - exported.length)
       for (const v of byName) for (const t of v.tasks) tasks.inc({ state: known(t.state) })
       for (const v of exported) {
-        for (const state of CONNECT_STATES) connectorState.set({ connector: v.name, state }, v.state === state ? 1 : 0)
+        const current = known(v.state)
+        for (const state of CONNECT_STATES) connectorState.set({ connector: v.name, worker: v.workerId, state }, current === state ? 1 : 0)
         for (const t of v.tasks) connectorTasks.inc({ connector: v.name, state: known(t.state) })
       }
     },
     observeRequest: (endpoint, seconds, error) => {
       duration.observe({ endpoint }, seconds)
-      if (error !== undefined) errors.inc({ endpoint, reason: error })
+      if (error !== undefined) errors.inc({ endpoint, reason: REASON_BY_KIND[error] })
     },
   }
 }

@@ -86,8 +86,9 @@ t.test('Connect credentials, headers, TLS and worker scope', async (t) => {
 
 t.test('Connect mistakes: one line naming the option, never a secret', async (t) => {
   const cases: Array<[string[], NodeJS.ProcessEnv, string]> = [
-    [['--connect-url', 'localhost:8083'], {}, '--connect-url: got "localhost:8083", expected an http:// or https:// URL without user:password, e.g. http://localhost:8083'],
-    [['--connect-url', 'http://u:p@localhost:8083'], {}, '--connect-url: got "http://u:p@localhost:8083", expected an http:// or https:// URL without user:password, e.g. http://localhost:8083'],
+    [['--connect-url', 'localhost:8083'], {}, '--connect-url: got "localhost:8083", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
+    [['--connect-url', 'http://u:p@localhost:8083'], {}, '--connect-url: got "http://u:p@localhost:8083", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
+    [['--connect-url', 'http://localhost:8083/?token=abc'], {}, '--connect-url: got "http://localhost:8083/?token=abc", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
     [['--connect-healthy-states', 'RUNNING,running'], {}, '--connect-healthy-states: got "RUNNING,running", expected a comma-separated list of RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED, RESTARTING'],
     [['--connect-unhealthy-tolerance', '101'], {}, '--connect-unhealthy-tolerance: got "101", expected an integer from 0 to 100'],
     [['--connect-worker-id', 'connect-0'], {}, '--connect-worker-id: got "connect-0", expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty'],
