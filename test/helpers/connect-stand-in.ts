@@ -31,6 +31,10 @@ export class ConnectStandIn {
   ignoreExpand = false
   /** Per-connector status and info calls answer 500 (a herder timeout). */
   perConnectorFault = false
+  /** Per-connector calls for these names never answer. */
+  readonly hangNames = new Set<string>()
+  /** ?expand=info never answers: it goes through a stuck herder, while statuses still come. */
+  infoHangs = false
   /** Names the list shows but whose status is 404: deleted between list and status. */
   readonly deletedWhileListing = new Set<string>()
   /** Basic-auth credentials to demand; undefined accepts anyone. */
@@ -185,6 +189,7 @@ export class ConnectStandIn {
 
     if (parts.length === 1) {
       const expand = url.searchParams.getAll('expand')
+      if (expand.includes('info') && this.infoHangs) return
       const names = [...this.connectors.keys(), ...this.deletedWhileListing]
       if (expand.length === 0 || this.ignoreExpand) { send(200, names); return }
       const out: Record<string, unknown> = {}
@@ -196,6 +201,7 @@ export class ConnectStandIn {
     }
     const name = parts[1] ?? ''
     if (this.perConnectorFault) { error(500, 'Request timed out'); return }
+    if (this.hangNames.has(name)) return
     const c = this.connectors.get(name)
     if (c === undefined) { error(404, `No status found for connector ${name}`); return }
     if (parts.length === 3 && parts[2] === 'status') { send(200, this.status(name, c)); return }

@@ -120,9 +120,8 @@ t.test('tasks.max, tolerance, selection and "no connectors"', async (t) => {
   t.teardown(max.close)
   const below = await run(max)
   t.equal(below.status, 503)
-  t.match(below.body, 'TASKS_BELOW_MAX: 1 of 4 connectors unhealthy: jdbc-source 2 of tasks.max 4 tasks running')
-  t.equal(w.count('/connectors'), 1, 'status and info come in the same single call')
-  t.match(w.requests.at(-1), { path: '/connectors' })
+  t.match(below.body, 'TASKS_BELOW_MAX: 1 of 4 connectors unhealthy: jdbc-source only 2 of tasks.max 4 tasks exist')
+  t.equal(w.count('/connectors'), 2, 'one status call and one info call')
 
   w.setState('other', 'FAILED')
   const tolerant = await agentFor(w, ['--connect-unhealthy-tolerance', '25'])
@@ -202,12 +201,41 @@ t.test('older workers: tasks.max via per-connector info calls; a failing per-con
   w.ignoreExpand = true
   const a = await agentFor(w, ['--connect-check-tasks-max'])
   t.teardown(a.close)
-  t.match((await run(a)).body, 'TASKS_BELOW_MAX: 1 of 1 connectors unhealthy: jdbc 1 of tasks.max 2 tasks running')
+  t.match((await run(a)).body, 'TASKS_BELOW_MAX: 1 of 1 connectors unhealthy: jdbc only 1 of tasks.max 2 tasks exist')
   t.equal(w.count('/connectors/jdbc'), 1)
   w.perConnectorFault = true
   t.match((await run(a)).body, 'CONNECT_HTTP_ERROR: connector_status: HTTP 500: Request timed out')
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, /kafka_healthz_connect_request_errors_total\{endpoint="connector_status",reason="CONNECT_HTTP_ERROR"\} [1-9]/, 'an HTTP 500 counts as a failed request')
   w.health = 'teapot'
   t.match((await run(a, '/livez')).body, 'CONNECT_HTTP_ERROR: health: HTTP 418: I am a teapot')
+})
+
+t.test('no request outlives its run when a per-connector call hangs', async (t) => {
+  const w = await worker((w) => { for (let i = 0; i < 40; i++) w.add(`c${i}`) })
+  t.teardown(async () => { await w.stop() })
+  w.ignoreExpand = true
+  w.hangNames.add('c1')
+  const a = await agentFor(w, ['--connect-concurrency', '4'])
+  t.teardown(a.close)
+  t.match((await run(a)).body, 'TIMEOUT')
+  const after = w.requests.length
+  await sleep(300)
+  t.equal(w.requests.length, after, 'no call started after the run ended')
+})
+
+t.test('a stuck herder on ?expand=info costs only the tasks.max part of the run', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  w.infoHangs = true
+  const a = await agentFor(w, ['--connect-check-tasks-max'])
+  t.teardown(a.close)
+  const ok = await run(a, '/readyz/connectors?verbose')
+  t.equal(ok.status, 200)
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
+  t.match(status.checks.connectors.message, '2 connectors healthy (tasks.max not checked: TIMEOUT: deadline passed)')
+  w.setState('orders-sink', 'PAUSED')
+  t.match((await run(a)).body, 'CONNECTOR_PAUSED', 'connector states still flip readiness')
 })
 
 t.test('500 connectors: exactly one upstream call per run, whatever the probe rate', async (t) => {
@@ -232,7 +260,9 @@ t.test('500 connectors: exactly one upstream call per run, whatever the probe ra
   await a.agent.runner.stop()
   t.ok(probes > 500, `${probes} probe requests`)
   t.ok(runs >= 5, `${runs} runs`)
-  t.equal(w.count('/connectors'), runs, 'one GET /connectors?expand=status per run')
+  // stop() may abort the last run before its request leaves: then that run made none.
+  const calls = w.count('/connectors')
+  t.ok(calls <= runs && calls >= runs - 1, `${calls} GET /connectors?expand=status for ${runs} runs: one per run`)
   t.equal(w.requests.filter((r) => r.path.startsWith('/connectors/')).length, 0, 'no per-connector calls')
 })
 
@@ -304,15 +334,17 @@ t.test('each bad upstream answer: 503 within the deadline with a bounded reason,
     t.equal((await run(a)).status, 200, `${fault}: recovers by itself`)
   }
   const metrics = (await a.app.inject({ url: '/metrics' })).body
-  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="auth"} 2')
-  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="too-large"} 1')
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="AUTH"} 2')
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="CONNECT_BODY_TOO_LARGE"} 1')
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="CONNECT_BAD_RESPONSE"} 2', 'non-JSON and wrong shapes count too')
+  t.match(metrics, 'kafka_healthz_connect_request_errors_total{endpoint="connectors",reason="CONNECT_HTTP_ERROR"} 1')
 
   await w.stop()
   const refused = await run(a)
   t.equal(refused.status, 503)
   t.match(refused.body, '[-]connect-ready failed: CONNECT_UNREACHABLE')
   t.match(refused.body, /ECONNREFUSED/)
-  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 503)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 503, 'nothing answers: the worker is down')
   await w.restart()
   t.equal((await run(a)).status, 200, 'the worker came back: no agent restart needed')
 })
@@ -351,7 +383,8 @@ t.test('basic auth with ":" in the password, extra headers, and no credential an
   t.equal(w.requests.at(-1)?.headers['x-tenant'], 'blue')
   t.equal(w.requests.at(-1)?.headers['x-api-token'], token)
   w.credentials = { username: 'healthz', password: 'rotated' }
-  t.match((await run(a)).body, 'AUTH')
+  t.match((await run(a)).body, '[-]connect-ready failed: AUTH: health: HTTP 401')
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'a rotated credential never restarts the worker')
   const outputs = [a.logs.text]
   for (const url of ['/status', '/metrics', '/readyz?verbose', '/livez?verbose', '/connectors/orders-sink']) outputs.push((await a.app.inject({ url })).body)
   for (const text of outputs) {
@@ -373,11 +406,11 @@ t.test('per-connector metrics: one-hot state, task counts, capped with a left-ou
   await a.agent.runner.runCycle()
   const m = (await a.app.inject({ url: '/metrics' })).body
   t.match(m, 'kafka_healthz_connect_up 1')
-  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",state="RUNNING"} 1')
-  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",state="PAUSED"} 0')
-  t.match(m, 'kafka_healthz_connect_connector_state{connector="b",state="PAUSED"} 1')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",worker="10.0.0.1:8083",state="RUNNING"} 1')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="a",worker="10.0.0.1:8083",state="PAUSED"} 0')
+  t.match(m, 'kafka_healthz_connect_connector_state{connector="b",worker="10.0.0.1:8083",state="PAUSED"} 1')
   t.notMatch(m, 'connector="c"', 'c is past the cap')
-  t.match(m, 'kafka_healthz_connect_connectors_left_out_total 1')
+  t.match(m, 'kafka_healthz_connect_connectors_left_out 1')
   t.match(m, 'kafka_healthz_connect_connector_tasks{connector="a",state="RUNNING"} 2')
   t.match(m, 'kafka_healthz_connect_tasks{state="RUNNING"} 3')
   t.match(m, 'kafka_healthz_connect_tasks{state="PAUSED"} 1')
@@ -417,7 +450,8 @@ t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate
   t.teardown(untrusted.close)
   const refused = await run(untrusted)
   t.equal(refused.status, 503)
-  t.match(refused.body, /CONNECT_UNREACHABLE: .*(self.signed|certificate)/i, 'an unknown CA is refused, and the message says why')
+  t.match(refused.body, /\[-\]connect-ready failed: CONNECT_TLS: .*(self.signed|certificate)/i, 'an unknown CA is refused, and the message says why')
+  t.equal((await untrusted.app.inject({ url: '/livez' })).statusCode, 200, 'a TLS refusal is our problem: liveness spares the worker')
 
   const mutual = await new ConnectStandIn('10.0.0.1:8083', { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca }).start()
   t.teardown(async () => { await mutual.stop() })
@@ -429,4 +463,13 @@ t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate
     '--connect-tls-cert-file', pki.clientCertFile, '--connect-tls-key-file', pki.clientKeyFile, ...common], {}, files), {}, { start: false })
   t.teardown(withCert.close)
   t.equal((await run(withCert)).status, 200, 'mutual TLS with --connect-tls-cert-file and --connect-tls-key-file')
+
+  const named = await new ConnectStandIn('10.0.0.1:8083', { cert: pki.namedCert, key: pki.namedKey }).start()
+  t.teardown(async () => { await named.stop() })
+  const wrongName = await startAgent(configFrom(['--connect-url', named.url, '--connect-tls-ca-file', pki.caFile, ...common], {}, files), {}, { start: false })
+  t.teardown(wrongName.close)
+  t.match((await run(wrongName)).body, /CONNECT_TLS: .*(altname|does not match|Hostname)/i)
+  const rightName = await startAgent(configFrom(['--connect-url', named.url, '--connect-tls-ca-file', pki.caFile, '--connect-tls-server-name', 'connect-0.connect', ...common], {}, files), {}, { start: false })
+  t.teardown(rightName.close)
+  t.equal((await run(rightName)).status, 200, '--connect-tls-server-name verifies the name the certificate carries')
 })
