@@ -38,6 +38,7 @@ export interface CheckView extends CheckState {
  */
 export class Runner {
   private readonly states = new Map<string, CheckState>()
+  private readonly views = new Map<string, CheckView>()
   /** Monotonic time of each check's last finished run (or of the runner's creation). */
   private readonly finishedAt = new Map<string, number>()
   private readonly inFlight = new Set<AbortController>()
@@ -50,7 +51,7 @@ export class Runner {
     this.mono = opts.monotonic ?? (() => performance.now())
     const created = this.mono()
     for (const c of opts.checks) {
-      this.states.set(c.name, INITIAL_STATE)
+      this.setState(c.name, INITIAL_STATE)
       this.finishedAt.set(c.name, created)
     }
   }
@@ -84,14 +85,15 @@ export class Runner {
   }
 
   view (name: string): CheckView | undefined {
-    const state = this.states.get(name)
-    if (state === undefined) return undefined
+    // Probe handlers call this on every request: the fresh view is built once per run, not per read.
+    const view = this.views.get(name)
+    if (view === undefined) return undefined
     const age = this.mono() - (this.finishedAt.get(name) ?? 0)
     if (age > this.opts.staleAfterMs) {
       const message = `no check run has completed in ${formatDuration(Math.round(age))} (runs every ${formatDuration(this.opts.intervalMs)})`
-      return { ...state, name, ok: false, reason: 'STALE', message }
+      return { ...view, ok: false, reason: 'STALE', message }
     }
-    return { ...state, name, ok: state.passing }
+    return view
   }
 
   /** True when some check has had no finished run for too long: the agent itself is stuck. */
@@ -154,11 +156,16 @@ export class Runner {
     }
   }
 
+  private setState (name: string, state: CheckState): void {
+    this.states.set(name, state)
+    this.views.set(name, Object.freeze({ ...state, name, ok: state.passing }))
+  }
+
   private record (name: string, run: RunRecord): void {
     this.opts.onRun?.(name, run)
     const before = this.states.get(name) ?? INITIAL_STATE
     const { state, changed } = applyRun(before, run, this.opts)
-    this.states.set(name, state)
+    this.setState(name, state)
     // The first result counts as a change too: "failing since start" must be in the log once.
     if (changed || (before.last === undefined && !state.passing)) {
       const log = { check: name, reason: state.reason, message: state.message, durationMs: run.durationMs }

@@ -90,6 +90,7 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
     labelNames: ['endpoint', 'code'],
     registers,
   })
+  const requestChildren = new Map<string, { inc: () => void }>()
   const brokers = new Gauge({
     name: `${METRIC_PREFIX}kafka_brokers`,
     help: 'Brokers listed in the local broker\'s metadata at the last successful run; absent when it did not answer.',
@@ -108,7 +109,14 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
       if (!run.ok) failures.inc({ check, reason: run.reason })
     },
     probeRequest (endpoint, code) {
-      requests.inc({ endpoint, code: String(code) })
+      // Called on every HTTP request: keep the labelled child, not the label hashing, on that path.
+      const key = `${endpoint} ${code}`
+      let child = requestChildren.get(key)
+      if (child === undefined) {
+        child = requests.labels({ endpoint, code: String(code) })
+        requestChildren.set(key, child)
+      }
+      child.inc()
     },
     setBrokerCount (count, clusterId) {
       brokers.reset()
