@@ -1,0 +1,48 @@
+// Shared pieces of the benchmarks: starting the built agent, reading its metrics and /proc.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { request } from 'undici'
+import { freePort, waitHttp } from '../test/helpers/cli'
+
+export interface RunningAgent { proc: ChildProcess, port: number, pid: number }
+
+/** The built agent on loopback, optionally pinned to one CPU with taskset. */
+export async function startAgent (args: string[], opts: { cpu?: number } = {}): Promise<RunningAgent> {
+  const port = await freePort()
+  const cli = resolve(__dirname, '..', 'dist', 'cli.js')
+  const cmd = opts.cpu === undefined ? [process.execPath, cli] : ['taskset', '-c', String(opts.cpu), process.execPath, cli]
+  const proc = spawn(cmd[0] ?? '', [...cmd.slice(1), '--host', '127.0.0.1', '--log-level', 'warn', ...args],
+    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  await waitHttp(port, '/ping', 200, 30_000)
+  return { proc, port, pid: proc.pid ?? -1 }
+}
+
+/** Sums the samples of one metric (all label sets matching `labels`) from /metrics. */
+export async function metric (port: number, name: string, labels = ''): Promise<number> {
+  const res = await request(`http://127.0.0.1:${port}/metrics`)
+  const text = await res.body.text()
+  let sum = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue
+    const rest = line.slice(name.length)
+    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue
+    if (labels !== '' && !rest.includes(labels)) continue
+    sum += Number(line.split(' ').at(-1))
+  }
+  return sum
+}
+
+export function rssMiB (pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(m?.[1] ?? NaN) / 1024
+}
+
+export function openFds (pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
+}
+
+export function cpuModel (): string {
+  const m = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))
+  return m?.[1] ?? 'unknown CPU'
+}
