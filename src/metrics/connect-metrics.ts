@@ -68,14 +68,20 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
       if (verdicts === undefined) return // unknown: no series rather than stale ones
       connectors.set({ health: 'healthy' }, verdicts.filter((v) => v.healthy).length)
       connectors.set({ health: 'unhealthy' }, verdicts.filter((v) => !v.healthy).length)
-      const byName = [...verdicts].sort((a, b) => a.name.localeCompare(b.name))
+      const byName = [...verdicts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       const exported = byName.slice(0, maxConnectors)
       leftOut.set(byName.length - exported.length)
-      for (const v of byName) for (const t of v.tasks) tasks.inc({ state: known(t.state) })
+      // Count in plain maps first and touch each labelled series once: prom-client hashes the
+      // labels on every call, and one call per task made this the costliest part of a run.
+      const total = new Map<string, number>()
+      for (const v of byName) for (const t of v.tasks) { const st = known(t.state); total.set(st, (total.get(st) ?? 0) + 1) }
+      for (const [state, n] of total) tasks.set({ state }, n)
       for (const v of exported) {
         const current = known(v.state)
         for (const state of CONNECT_STATES) connectorState.set({ connector: v.name, worker: v.workerId, state }, current === state ? 1 : 0)
-        for (const t of v.tasks) connectorTasks.inc({ connector: v.name, state: known(t.state) })
+        const mine = new Map<string, number>()
+        for (const t of v.tasks) { const st = known(t.state); mine.set(st, (mine.get(st) ?? 0) + 1) }
+        for (const [state, n] of mine) connectorTasks.set({ connector: v.name, state }, n)
       }
     },
     observeRequest: (endpoint, seconds, error) => {
