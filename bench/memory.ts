@@ -22,10 +22,10 @@ async function main (): Promise<void> {
 
   const agent = await startAgent(['--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1', '--interval', '20ms', '--timeout', '15ms', '--failure-threshold', '1'])
   const runs = async (): Promise<number> => await metric(agent.port, 'kafka_healthz_check_runs_total', 'check="reachable"')
-  let flapping = true
+  const state = { flapping: true }
   const flap = (async () => {
     let down = false
-    while (flapping) {
+    while (state.flapping) {
       await sleep(500)
       down = !down
       await (down ? cluster.down(1) : cluster.up(1))
@@ -40,7 +40,7 @@ async function main (): Promise<void> {
     await sleep(2000)
     samples.push(rssMiB(agent.pid))
   }
-  flapping = false
+  state.flapping = false
   await flap
   const after = { runs: await runs(), rss: rssMiB(agent.pid), fds: openFds(agent.pid) }
   const failures = await metric(agent.port, 'kafka_healthz_check_runs_total', 'result="failure"')
