@@ -1,9 +1,10 @@
 // Shared pieces of the benchmarks: starting the built agent, reading its metrics and /proc.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { request } from 'undici'
 import { freePort, waitHttp } from '../test/helpers/cli'
+export { openFds, rssMiB } from '../test/helpers/proc'
 
 export interface RunningAgent { proc: ChildProcess, port: number, pid: number }
 
@@ -31,15 +32,6 @@ export async function metric (port: number, name: string, labels = ''): Promise<
     sum += Number(line.split(' ').at(-1))
   }
   return sum
-}
-
-export function rssMiB (pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return Number(m?.[1] ?? NaN) / 1024
-}
-
-export function openFds (pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length
 }
 
 export function cpuModel (): string {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: type check, lint, build, then every tap test (unit, and integration
-# against the mock cluster and the Connect stand-in) with coverage floors from .taprc — on this
-# machine's Node and again on Node 24, the image's Node (from the npm package node@24).
+# against the mock cluster and the Connect stand-in) with coverage floors from .taprc, then the
+# short soak — on this machine's Node, and the tap suite again on Node 24, the image's Node
+# (from the npm package node@24).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +10,8 @@ npm run --silent typecheck
 npm run --silent lint
 npm run --silent build
 npx tap "$@"
+# The short soak (npm run soak runs it for 10 minutes), alone, so nothing else competes for CPU.
+npx tap --disable-coverage test/soak/soak.test.ts
 
 major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$major" != "24" ]; then
