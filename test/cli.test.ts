@@ -50,12 +50,17 @@ t.test('one-shot check: exit 0 when healthy, 1 with the reason when not', async 
 
 t.test('one-shot --wait: an init container waiting for the broker to come up', async (t) => {
   await cluster.down(3)
-  const run = runCli(['check', '--kafka-brokers', cluster.address(3), '--interval', '200ms', '--timeout', '100ms', '--wait', '10s'])
-  await sleep(700)
+  const { child, exit } = startCli(['check', '--kafka-brokers', cluster.address(3), '--interval', '200ms', '--timeout', '100ms', '--wait', '20s'])
+  t.teardown(() => { child.kill('SIGKILL') })
+  // Heal only once it has said it is waiting, however slowly the process started.
+  let said = ''
+  child.stderr?.on('data', (d: Buffer) => { said += d.toString() })
+  const deadline = Date.now() + 15_000
+  while (!said.includes('not yet healthy, retrying') && Date.now() < deadline) await sleep(20)
+  t.match(said, 'not yet healthy, retrying', 'says why it is still waiting')
   await cluster.up(3)
-  const r = await run
+  const r = await exit
   t.equal(r.code, 0, r.stdout)
-  t.match(r.stderr, 'not yet healthy, retrying', 'says why it is still waiting')
 
   await cluster.down(3)
   const started = Date.now()

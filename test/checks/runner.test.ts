@@ -60,7 +60,8 @@ t.test('the loop keeps its interval between starts', async (t) => {
   r.start() // idempotent
   await sleep(350)
   await r.stop()
-  t.ok(c.runs >= 3 && c.runs <= 5, `ran ${c.runs} times in 350ms at a 100ms interval`)
+  // Never more often than the interval; at least twice even on a loaded CI machine.
+  t.ok(c.runs >= 2 && c.runs <= 5, `ran ${c.runs} times in 350ms at a 100ms interval`)
 })
 
 t.test('verdicts go STALE when no run has finished for too long', async (t) => {
@@ -91,7 +92,7 @@ t.test('a wall-clock step neither stalls the loop nor makes verdicts stale', asy
   await sleep(50)
   wall -= 3_600_000 // an hour back
   const runs = c.runs
-  await sleep(100)
+  await sleep(300)
   t.ok(c.runs > runs + 1, `kept running after the step (${c.runs - runs} more runs)`)
   t.equal(r.view('c')!.ok, true)
   wall += 7_200_000 // two hours forward

@@ -259,7 +259,7 @@ t.test('500 connectors: exactly one upstream call per run, whatever the probe ra
   }
   await a.agent.runner.stop()
   t.ok(probes > 500, `${probes} probe requests`)
-  t.ok(runs >= 5, `${runs} runs`)
+  t.ok(runs >= 3, `${runs} runs`)
   // stop() may abort the last run before its request leaves: then that run made none.
   const calls = w.count('/connectors')
   t.ok(calls <= runs && calls >= runs - 1, `${calls} GET /connectors?expand=status for ${runs} runs: one per run`)
