@@ -1,6 +1,7 @@
 import Broker from 'kafkajs/src/broker'
 import connectionPoolBuilder from 'kafkajs/src/cluster/connectionPoolBuilder'
 import { LEVELS, createLogger } from 'kafkajs/src/loggers'
+import RequestQueue from 'kafkajs/src/network/requestQueue'
 import socketFactory from 'kafkajs/src/network/socketFactory'
 import Encoder from 'kafkajs/src/protocol/encoder'
 import { requests } from 'kafkajs/src/protocol/requests'
@@ -19,6 +20,25 @@ import { BrokerError, type BrokerClient, type ClusterMetadata } from './broker-c
  * metadata (we must hear from the local one), and kafkajs encodes an empty topic list as null,
  * which asks for every topic (our cost must not grow with topics).
  */
+/**
+ * kafkajs 2.2.4 bug: RequestQueue.checkPendingRequests() always re-arms a timer, and with nothing
+ * pending and no throttle its delay is -1 - Date.now(), which Node clamps to 1 ms. Every idle
+ * connection so runs a 1,000 Hz timer loop for its whole life: CPU at idle, slower probe answers
+ * (bench/serve.ts), and a TimeoutNegativeWarning on Node 24. With nothing pending there is
+ * nothing to check; push() re-arms the timer when a request has to wait. Patched once, here,
+ * because this file is the only one that knows kafkajs (and the version is pinned exactly).
+ */
+const PATCHED = Symbol.for('kafka-healthz.requestQueuePatched')
+const queueProto = RequestQueue.prototype as RequestQueue & { [PATCHED]?: true }
+if (queueProto[PATCHED] !== true) {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with .call(this)
+  const schedule = queueProto.scheduleCheckPendingRequests
+  queueProto.scheduleCheckPendingRequests = function (this: RequestQueue): void {
+    if (this.pending.length > 0) schedule.call(this)
+  }
+  queueProto[PATCHED] = true
+}
+
 export interface KafkajsClientOptions {
   readonly target: KafkaTarget
   /** Bounds kafkajs's own connect/request timers, so an abandoned call still ends. */

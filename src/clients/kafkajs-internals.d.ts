@@ -48,3 +48,10 @@ declare module 'kafkajs/src/loggers' {
   export const LEVELS: { NOTHING: number, ERROR: number, WARN: number, INFO: number, DEBUG: number }
   export function createLogger (opts: { level: number, logCreator: unknown }): unknown
 }
+declare module 'kafkajs/src/network/requestQueue' {
+  class RequestQueue {
+    pending: unknown[]
+    scheduleCheckPendingRequests (): void
+  }
+  export = RequestQueue
+}

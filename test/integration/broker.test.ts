@@ -154,3 +154,23 @@ t.test('liveness pings without SASL: credentials the broker refuses fail readine
   t.equal(ready.statusCode, 503)
   t.match(ready.body, /\[-\]registered failed: KAFKA_(AUTH|PROTOCOL_ERROR): /)
 })
+
+t.test('an idle connection does not spin a 1 ms timer (kafkajs RequestQueue bug, patched)', async (t) => {
+  const a = await agentFor(2, ['--interval', '1m', '--timeout', '500ms'])
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/readyz', 200, 5000)
+  // Count the short timers armed while nothing is asked of the broker: with kafkajs's bug every
+  // idle connection re-arms one every millisecond, some 400 in 400 ms.
+  const original = globalThis.setTimeout
+  let short = 0
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (ms === undefined || ms <= 1) short++
+    return original(fn, ms, ...args)
+  }) as typeof setTimeout
+  try {
+    await new Promise((resolve) => original(resolve, 400))
+  } finally {
+    globalThis.setTimeout = original
+  }
+  t.ok(short < 20, `${short} timers of 1 ms or less armed in 400 ms of idling`)
+})
