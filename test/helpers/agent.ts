@@ -62,3 +62,14 @@ export async function waitForStatus (app: FastifyInstance, url: string, status: 
     await sleep(10)
   }
 }
+
+/** Polls `url` until its body contains `text` (checks of one cycle finish at different moments). */
+export async function waitForBody (app: FastifyInstance, url: string, text: string, limitMs: number): Promise<void> {
+  const start = Date.now()
+  for (;;) {
+    const res = await app.inject({ url })
+    if (res.body.includes(text)) return
+    if (Date.now() - start > limitMs) throw new Error(`${url} never said ${JSON.stringify(text)}; last: ${res.body}`)
+    await sleep(10)
+  }
+}

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { readdirSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { configFrom, startAgent, waitForStatus, type TestAgent } from '../helpers/agent'
+import { configFrom, startAgent, waitForBody, waitForStatus, type TestAgent } from '../helpers/agent'
 import { MockCluster } from '../helpers/mock-cluster'
 
 const INTERVAL = 600
@@ -127,7 +127,8 @@ t.test('a broker id that is not in the metadata → 503 naming it; liveness unaf
   const config = configFrom(['--kafka-brokers', cluster.address(1), '--kafka-broker-id', '7', '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`])
   const a = await startAgent(config)
   t.teardown(a.close)
-  await waitForStatus(a.app, '/livez', 200, 5000)
+  await waitForBody(a.app, '/readyz', 'BROKER_NOT_REGISTERED', 5000)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
   const res = await a.app.inject({ url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.body, '[-]registered failed: BROKER_NOT_REGISTERED: broker id 7 is not in the cluster metadata (brokers: 1,2,3)')
@@ -137,7 +138,7 @@ t.test('a broker id that is not in the metadata → 503 naming it; liveness unaf
 t.test('--min-brokers above the cluster size → 503', async (t) => {
   const a = await agentFor(1, ['--min-brokers', '4'])
   t.teardown(a.close)
-  await waitForStatus(a.app, '/livez', 200, 5000)
+  await waitForBody(a.app, '/readyz', 'TOO_FEW_BROKERS', 5000)
   const res = await a.app.inject({ url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.body, '[-]registered failed: TOO_FEW_BROKERS: 3 brokers in the cluster metadata, need at least 4 (brokers: 1,2,3)')
