@@ -1,5 +1,5 @@
 import { ConfigError } from './parse-options'
-import { certPair, flag, readOption, readSecretFile, type ResolveDeps } from './read-option'
+import { flag, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
 /** Which worker's connectors and tasks count (--connect-worker-id). */
@@ -13,7 +13,7 @@ export interface ConnectTarget {
   readonly url: string
   readonly auth: { readonly username: string, readonly password: string } | undefined
   readonly headers: Readonly<Record<string, string>>
-  readonly tls: { ca?: string, cert?: string, key?: string, servername?: string, rejectUnauthorized: boolean } | undefined
+  readonly tls: TlsOptions | undefined
   readonly selectors: readonly string[]
   readonly scope: WorkerScope
   readonly requireConnectors: boolean
@@ -62,18 +62,6 @@ function auth (o: Options, deps: ResolveDeps): ConnectTarget['auth'] {
   return { username: o.connectUsername, password }
 }
 
-function tls (o: Options, deps: ResolveDeps): ConnectTarget['tls'] {
-  certPair(o, 'connectTlsCertFile', 'connectTlsKeyFile')
-  if (o.connectTlsCaFile === '' && o.connectTlsCertFile === '' && o.connectTlsServerName === '' && !o.connectTlsInsecure) return undefined
-  return {
-    rejectUnauthorized: !o.connectTlsInsecure,
-    ...(o.connectTlsCaFile !== '' && { ca: readOption(deps, 'connectTlsCaFile', o.connectTlsCaFile) }),
-    ...(o.connectTlsCertFile !== '' && { cert: readOption(deps, 'connectTlsCertFile', o.connectTlsCertFile) }),
-    ...(o.connectTlsKeyFile !== '' && { key: readOption(deps, 'connectTlsKeyFile', o.connectTlsKeyFile) }),
-    ...(o.connectTlsServerName !== '' && { servername: o.connectTlsServerName }),
-  }
-}
-
 function scope (o: Options, deps: ResolveDeps): WorkerScope {
   const raw = o.connectWorkerId.trim()
   if (raw === '') return { kind: 'all' }
@@ -98,7 +86,7 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
     url: o.connectUrl,
     auth: a,
     headers: h,
-    tls: tls(o, deps),
+    tls: tlsOptions(o, deps, false, { ca: 'connectTlsCaFile', cert: 'connectTlsCertFile', key: 'connectTlsKeyFile', serverName: 'connectTlsServerName', insecure: 'connectTlsInsecure' }),
     selectors: o.connectors,
     scope: scope(o, deps),
     requireConnectors: o.connectRequireConnectors,

@@ -36,3 +36,27 @@ export function certPair (o: Options, cert: keyof Options, key: keyof Options): 
     throw new ConfigError(`${flag(missing)}: got nothing, expected a file because ${flag(given)} is set`)
   }
 }
+
+/** TLS settings as kafkajs and undici both take them (Node's tls.connect options). */
+export interface TlsOptions { ca?: string, cert?: string, key?: string, servername?: string, rejectUnauthorized: boolean }
+
+/**
+ * Builds TLS settings from one peer's options: files read, the cert/key pair checked. Returns
+ * undefined when none of them is set (and `enabled` is false): plain TCP.
+ */
+export function tlsOptions (
+  o: Options, deps: ResolveDeps, enabled: boolean,
+  k: { ca: keyof Options, cert: keyof Options, key: keyof Options, serverName: keyof Options, insecure: keyof Options },
+): TlsOptions | undefined {
+  certPair(o, k.cert, k.key)
+  const str = (key: keyof Options): string => String(o[key])
+  const insecure = o[k.insecure] === true
+  if (!enabled && !insecure && [k.ca, k.cert, k.serverName].every((key) => str(key) === '')) return undefined
+  return {
+    rejectUnauthorized: !insecure,
+    ...(str(k.ca) !== '' && { ca: readOption(deps, k.ca, str(k.ca)) }),
+    ...(str(k.cert) !== '' && { cert: readOption(deps, k.cert, str(k.cert)) }),
+    ...(str(k.key) !== '' && { key: readOption(deps, k.key, str(k.key)) }),
+    ...(str(k.serverName) !== '' && { servername: str(k.serverName) }),
+  }
+}

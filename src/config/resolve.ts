@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
-import { certPair, flag, readOption, readSecretFile, type ResolveDeps } from './read-option'
+import { flag, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
 export type { ResolveDeps } from './read-option'
@@ -20,7 +20,7 @@ export interface KafkaTarget {
   brokerId: number | undefined
   minBrokers: number
   clientId: string
-  tls: { ca?: string, cert?: string, key?: string, servername?: string, rejectUnauthorized: boolean } | undefined
+  tls: TlsOptions | undefined
   sasl: { mechanism: SaslMechanism, username: string, password: string } | undefined
 }
 
@@ -50,19 +50,6 @@ function brokerId (o: Options, deps: ResolveDeps): number | undefined {
   const id = Number(m[1]) + o.kafkaBrokerIdOffset
   if (id < 0) throw new ConfigError(`${flag('kafkaBrokerIdOffset')}: got ${o.kafkaBrokerIdOffset}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
   return id
-}
-
-function tls (o: Options, deps: ResolveDeps): KafkaTarget['tls'] {
-  const files = o.kafkaTlsCaFile !== '' || o.kafkaTlsCertFile !== '' || o.kafkaTlsKeyFile !== ''
-  if (!o.kafkaTls && !files && !o.kafkaTlsInsecure && o.kafkaTlsServerName === '') return undefined
-  certPair(o, 'kafkaTlsCertFile', 'kafkaTlsKeyFile')
-  return {
-    rejectUnauthorized: !o.kafkaTlsInsecure,
-    ...(o.kafkaTlsCaFile !== '' && { ca: readOption(deps, 'kafkaTlsCaFile', o.kafkaTlsCaFile) }),
-    ...(o.kafkaTlsCertFile !== '' && { cert: readOption(deps, 'kafkaTlsCertFile', o.kafkaTlsCertFile) }),
-    ...(o.kafkaTlsKeyFile !== '' && { key: readOption(deps, 'kafkaTlsKeyFile', o.kafkaTlsKeyFile) }),
-    ...(o.kafkaTlsServerName !== '' && { servername: o.kafkaTlsServerName }),
-  }
 }
 
 function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
@@ -102,7 +89,7 @@ function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {
     brokerId: brokerId(o, deps),
     minBrokers: o.minBrokers,
     clientId: o.kafkaClientId,
-    tls: tls(o, deps),
+    tls: tlsOptions(o, deps, o.kafkaTls, { ca: 'kafkaTlsCaFile', cert: 'kafkaTlsCertFile', key: 'kafkaTlsKeyFile', serverName: 'kafkaTlsServerName', insecure: 'kafkaTlsInsecure' }),
     sasl: sasl(o, deps),
   }
   return kafka
