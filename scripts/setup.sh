@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, and nothing that
 # is already there: librdkafka-dev and a C compiler (for the mock Kafka cluster), openssl (for
-# throwaway test certificates), then the npm
-# packages from package-lock.json. Node.js >= 20.18 is the one prerequisite.
+# throwaway test certificates), promtool from the prometheus package (checks the alert rules and
+# a live /metrics), then the npm packages from package-lock.json. Node.js >= 20.18 is the one
+# prerequisite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,12 +16,12 @@ if ! node_ok; then
   exit 1
 fi
 
-if [ ! -f /usr/include/librdkafka/rdkafka_mock.h ] || ! command -v cc >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+if [ ! -f /usr/include/librdkafka/rdkafka_mock.h ] || ! command -v cc >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  echo "installing librdkafka-dev and a C compiler (mock Kafka cluster) and openssl (test certificates)..." >&2
+  echo "installing librdkafka-dev and a C compiler (mock Kafka cluster), openssl (test certificates) and prometheus (promtool)..." >&2
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends librdkafka-dev gcc libc6-dev openssl >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends librdkafka-dev gcc libc6-dev openssl prometheus >/dev/null
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
