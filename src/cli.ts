@@ -4,6 +4,7 @@ import { ConfigError, parseOptions } from './config/parse-options'
 import { resolveConfig } from './config/resolve'
 import { createLogger } from './log/logger'
 import { checkOnce } from './one-shot'
+import { pingAgent } from './ping'
 import { serve } from './server'
 import { VERSION } from './version'
 
@@ -18,6 +19,7 @@ async function main (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<n
     if (parsed.help) { process.stdout.write(renderHelp(VERSION)); return 0 }
     if (parsed.version) { process.stdout.write(`${VERSION}\n`); return 0 }
     config = resolveConfig(parsed.options)
+    if (parsed.command === 'ping') return await pingAgent(config, process.stdout)
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kafka-healthz: ${err.message}\n`)

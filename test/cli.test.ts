@@ -94,6 +94,23 @@ t.test('serve: JSON logs only, probe requests not logged at info; SIGTERM drains
   t.match(r.stdout, 'kafka-healthz stopped')
 })
 
+t.test('ping: the image HEALTHCHECK asks the running agent for /ping', async (t) => {
+  const port = await freePort()
+  const env = { HEALTHZ_PORT: String(port), HEALTHZ_KAFKA_BROKERS: cluster.address(1) }
+  const none = await runCli(['ping', '--timeout', '500ms'], env)
+  t.equal(none.code, 1, 'nothing listens yet')
+  t.match(none.stdout, `ping 127.0.0.1:${port}/ping: connect ECONNREFUSED`)
+
+  const { child, exit } = startCli([], env)
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitHttp(port, '/ping', 200)
+  const ok = await runCli(['ping'], env)
+  t.equal(ok.code, 0, ok.stdout + ok.stderr)
+  t.equal(ok.stdout, `ping 127.0.0.1:${port}/ping: ok\n`)
+  child.kill('SIGTERM')
+  await exit
+})
+
 t.test('a second signal exits at once', async (t) => {
   const port = await freePort()
   const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--shutdown-delay', '30s'], { HEALTHZ_PORT: String(port) })

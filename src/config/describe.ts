@@ -21,6 +21,7 @@ export function renderHelp (version: string): string {
     'Usage:',
     '  kafka-healthz [options]          serve /livez /readyz /startupz /status /metrics /ping',
     '  kafka-healthz check [options]    run the checks once (or until --wait) and exit 0 when healthy, 1 when not',
+    '  kafka-healthz ping [options]     ask the agent on --host/--port for /ping: exit 0 when it answers 200 (a container HEALTHCHECK)',
     '',
     'Every option is also an environment variable; a flag wins over the environment, which wins over the default.',
     'Durations take 250ms, 5s, 1m or plain milliseconds. Bad configuration exits with status 2.',

@@ -8,7 +8,7 @@ export class ConfigError extends Error {
 }
 
 export interface ParsedArgs {
-  command: 'serve' | 'check'
+  command: 'serve' | 'check' | 'ping'
   help: boolean
   version: boolean
   options: Options
@@ -100,10 +100,11 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
   }
 
   if (positionals.length > 0) {
-    if (positionals[0] !== 'check' || positionals.length > 1) {
-      throw new ConfigError(`${JSON.stringify(positionals.join(' '))}: unknown command, expected no command (serve) or "check"`)
+    const [first] = positionals
+    if ((first !== 'check' && first !== 'ping') || positionals.length > 1) {
+      throw new ConfigError(`${JSON.stringify(positionals.join(' '))}: unknown command, expected no command (serve), "check" or "ping"`)
     }
-    command = 'check'
+    command = first
   }
   return { command, help, version, options: options as Options }
 }

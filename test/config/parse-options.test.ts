@@ -48,6 +48,7 @@ t.test('the check command, --help and --version', async (t) => {
   t.equal(parseOptions(['check', '--probe', 'livez'], {}).command, 'check')
   t.equal(parseOptions(['check', '--probe', 'livez'], {}).options.probe, 'livez')
   t.equal(parseOptions([], {}).command, 'serve')
+  t.equal(parseOptions(['ping'], {}).command, 'ping')
   t.equal(parseOptions(['--help'], {}).help, true)
   t.equal(parseOptions(['-h'], {}).help, true)
   t.equal(parseOptions(['--version'], {}).version, true)
@@ -71,8 +72,8 @@ t.test('bad input: one line naming the option, the value and what was expected',
     [['--kafka-brokerz', 'x:1'], {}, '--kafka-brokerz: unknown flag; see --help for the options'],
     [[], { HEALTHZ_KAFKA_BROKER: 'x:1' }, 'HEALTHZ_KAFKA_BROKER: unknown environment variable; see --help for the options'],
     [['--kafka-sasl-password', 'hunter2'], {}, '--kafka-sasl-password: secrets are not accepted as flags (they show in ps and pod specs); set HEALTHZ_KAFKA_SASL_PASSWORD or use --kafka-sasl-password-file'],
-    [['serve'], {}, '"serve": unknown command, expected no command (serve) or "check"'],
-    [['check', 'now'], {}, '"check now": unknown command, expected no command (serve) or "check"'],
+    [['serve'], {}, '"serve": unknown command, expected no command (serve), "check" or "ping"'],
+    [['check', 'now'], {}, '"check now": unknown command, expected no command (serve), "check" or "ping"'],
   ]
   for (const [argv, env, message] of cases) {
     t.throws(() => parseOptions(argv, env), new ConfigError(message), [...argv, ...Object.keys(env)].join(' '))
