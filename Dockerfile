@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# kafka-healthz image: Node 24 LTS on distroless (no shell, no package manager), production
+# dependencies only, non-root, and nothing written at run time, so it runs with a read-only root
+# filesystem. test/deploy/dockerfile.test.ts lints this file and replays its steps without Docker.
+
+ARG NODE_MAJOR=24
+
+# Compile TypeScript with the dev dependencies; only dist/ leaves this stage.
+FROM node:${NODE_MAJOR}-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency needs an install script to build; fewer moving parts.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies alone, from the same lock file.
+FROM node:${NODE_MAJOR}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="kafka-healthz" \
+      org.opencontainers.image.description="Sidecar that turns Kafka broker and Kafka Connect health into HTTP 200/503 probes, Prometheus metrics and a status page" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/kafka-healthz/kafka-healthz" \
+      org.opencontainers.image.base.name="gcr.io/distroless/nodejs24-debian12:nonroot"
+WORKDIR /app
+# package.json: the version the agent reports (--version, build_info) is read from it.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+ENV NODE_ENV=production
+# Numeric, so Kubernetes can verify runAsNonRoot without a passwd lookup.
+USER 65532:65532
+EXPOSE 18090
+# Docker and Compose only (Kubernetes ignores HEALTHCHECK and uses the pod's probes): asks the
+# running agent for /ping; the image has no curl, and re-running the checks would load the broker.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/nodejs/bin/node", "/app/dist/cli.js", "ping"]
+# Exec form: node is PID 1's only process and gets SIGTERM directly, so the drain runs.
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli.js"]
