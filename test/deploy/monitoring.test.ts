@@ -1,0 +1,394 @@
+// The Prometheus and Grafana assets in k8s/monitoring: the PodMonitor and PrometheusRule are
+// valid for the prometheus-operator and select the pods the manifests describe; promtool accepts
+// the rules, runs their unit tests and lints the /metrics of a real agent (broker checks against
+// librdkafka's mock cluster, Connect checks against the REST stand-in); and every metric an alert
+// or a panel asks for is one that agent exports.
+import t from 'tap'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parse, parseAllDocuments } from 'yaml'
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { REASONS } from '../../src/checks/check'
+import { configFrom, startAgent } from '../helpers/agent'
+import { ConnectStandIn } from '../helpers/connect-stand-in'
+import { MockCluster } from '../helpers/mock-cluster'
+
+const ROOT = resolve(__dirname, '..', '..')
+const DIR = join(ROOT, 'k8s', 'monitoring')
+const read = (name: string): string => readFileSync(join(DIR, name), 'utf8')
+
+type Labels = Record<string, string>
+interface Container { name: string, ports?: Array<{ name?: string, containerPort?: number }> }
+interface Requirement { key: string, operator: string, values?: string[] }
+interface Selector { matchLabels?: Labels, matchExpressions?: Requirement[] }
+interface Rule { alert?: string, record?: string, expr: string | number, for?: string, labels?: Labels, annotations?: Labels }
+interface RuleGroup { name: string, rules: Rule[] }
+interface Target { expr?: string }
+interface Panel { title?: string, type: string, targets?: Target[], panels?: Panel[] }
+interface Dashboard { schemaVersion: number, templating: { list: Array<{ name: string, type: string, query?: string | { query: string } }> }, panels: Panel[] }
+
+const podMonitor = new PodMonitor(parse(read('podmonitor.yaml')) as ConstructorParameters<typeof PodMonitor>[0])
+const promRule = new PrometheusRule(parse(read('prometheusrule.yaml')) as ConstructorParameters<typeof PrometheusRule>[0])
+const groups = (promRule.spec.groups ?? []) as RuleGroup[]
+const alerts = groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined)
+const dashboard = JSON.parse(read('grafana-dashboard.json')) as Dashboard
+
+/** The pod labels the manifests in k8s/kafka and k8s/connect put on their pods. */
+const BROKER_POD: Labels = { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'broker', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }
+const CONNECT_POD: Labels = { 'app.kubernetes.io/name': 'kafka-connect', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }
+
+/** A Kubernetes label selector, as the API server evaluates it. */
+function selects (selector: Selector, labels: Labels): boolean {
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false
+  for (const r of selector.matchExpressions ?? []) {
+    const value = labels[r.key]
+    const values = r.values ?? []
+    const ok = r.operator === 'In' ? value !== undefined && values.includes(value)
+      : r.operator === 'NotIn' ? value === undefined || !values.includes(value)
+        : r.operator === 'Exists' ? value !== undefined
+          : r.operator === 'DoesNotExist' ? value === undefined
+            : false
+    if (!ok) return false
+  }
+  return true
+}
+
+const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan'])
+
+/**
+ * Metric names a PromQL expression reads: identifiers left once strings, label matchers, ranges
+ * and label lists (by, on, ...) are removed, other than function and aggregation names (followed
+ * by "(") and keywords.
+ */
+function metricNames (expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+  const names = new Set<string>()
+  for (const m of bare.matchAll(/(?<![\w.$])[a-zA-Z_:][\w:]*/g)) {
+    const rest = bare.slice((m.index) + m[0].length)
+    if (/^\s*\(/.test(rest) || PROMQL_KEYWORDS.has(m[0].toLowerCase())) continue
+    names.add(m[0])
+  }
+  return [...names]
+}
+
+/** Panel queries, rows' nested panels included, with the panel title for messages. */
+function panelExprs (panels: Panel[]): Array<{ title: string, expr: string }> {
+  return panels.flatMap((p) => [
+    ...(p.targets ?? []).flatMap((x) => x.expr === undefined ? [] : [{ title: p.title ?? p.type, expr: x.expr }]),
+    ...panelExprs(p.panels ?? []),
+  ])
+}
+
+/** Template variable queries: label_values(<expr>, <label>) reads <expr>. */
+function variableExprs (): Array<{ title: string, expr: string }> {
+  return dashboard.templating.list.flatMap((v) => {
+    if (v.type !== 'query' || v.query === undefined) return []
+    const q = typeof v.query === 'string' ? v.query : v.query.query
+    const m = /^label_values\((.*),\s*\w+\)$/.exec(q)
+    return [{ title: `variable ${v.name}`, expr: m?.[1] ?? q }]
+  })
+}
+
+/** Grafana's variables replaced by values that keep the PromQL valid. */
+const concrete = (expr: string): string => expr.replaceAll('$__rate_interval', '2m').replaceAll('$namespace', 'kafka').replaceAll('$pod', '.*')
+
+// --- promtool ------------------------------------------------------------------------------
+
+const promtoolFound = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).error === undefined
+/** Missing promtool fails in CI (scripts/setup.sh installs it) and skips the test elsewhere. */
+const PROMTOOL = { skip: !promtoolFound && process.env.CI !== 'true' ? 'promtool is missing (scripts/setup.sh installs it)' : false }
+const needsPromtool = (t: tap.Test): boolean => {
+  if (!promtoolFound) t.fail('promtool is missing: scripts/setup.sh installs it from the prometheus package')
+  return promtoolFound
+}
+function promtool (args: string[], opts: { cwd?: string, input?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync('promtool', args, { encoding: 'utf8', timeout: 30_000, ...opts })
+}
+const output = (r: SpawnSyncReturns<string>): string => `${r.stdout}${r.stderr}`
+
+function tempDir (t: tap.Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-healthz-monitoring-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+// --- the live agent -------------------------------------------------------------------------
+
+let metricsText = ''
+let metricsContentType = ''
+
+t.before(async () => {
+  const cluster = await MockCluster.start(1)
+  const worker = await new ConnectStandIn().start()
+  try {
+    worker.add('orders-sink', { tasks: 2 })
+    worker.add('audit-source', { tasks: 1 })
+    const config = configFrom([
+      '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1',
+      '--connect-url', worker.url,
+      '--interval', '1m', '--timeout', '2s', '--failure-threshold', '1',
+    ])
+    const a = await startAgent(config, {}, { start: false })
+    try {
+      await a.agent.runner.runCycle()
+      // One failed run, so the failure counters have series too, then healthy again.
+      worker.fault = 'http-500'
+      await a.agent.runner.runCycle()
+      worker.fault = 'none'
+      await a.agent.runner.runCycle()
+      const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
+      for (const path of ['/livez', '/readyz', '/startupz']) await (await fetch(`${address}${path}`)).text()
+      const res = await fetch(`${address}/metrics`)
+      metricsContentType = res.headers.get('content-type') ?? ''
+      metricsText = await res.text()
+    } finally {
+      await a.close()
+    }
+  } finally {
+    await worker.stop()
+    await cluster.stop()
+  }
+})
+
+/** Series names in a Prometheus text exposition (histograms as their _bucket, _sum, _count). */
+const exportedNames = (text: string): Set<string> =>
+  new Set(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][\w:]*/.exec(l)?.[0] ?? l))
+
+/** Series Prometheus itself makes for every target; nothing else is exempt. */
+const PROMETHEUS_MADE = new Set(['up'])
+
+// --- tests ----------------------------------------------------------------------------------
+
+t.test('PodMonitor: valid, selects broker and Connect pods, scrapes the healthz port', async (t) => {
+  t.doesNotThrow(() => { podMonitor.validate() }, 'valid against the prometheus-operator CRD schema')
+  t.equal(podMonitor.apiVersion, 'monitoring.coreos.com/v1')
+  t.equal(podMonitor.kind, 'PodMonitor')
+  const selector = podMonitor.spec.selector
+  t.ok(selects(selector, BROKER_POD), 'selects the broker pods')
+  t.ok(selects(selector, CONNECT_POD), 'selects the Connect pods')
+  t.notOk(selects(selector, { 'app.kubernetes.io/name': 'zookeeper', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }), 'not other pods')
+  t.same(selector.matchExpressions, [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['kafka', 'kafka-connect'] }])
+
+  const endpoints = podMonitor.spec.podMetricsEndpoints
+  t.equal(endpoints.length, 1)
+  const ep = endpoints[0]!
+  t.equal(ep.port, 'healthz')
+  t.equal(ep.path, '/metrics')
+  t.equal(ep.interval, '30s')
+  t.same(ep.relabelings?.find((r) => r.targetLabel === 'job'), { targetLabel: 'job', replacement: 'kafka-healthz' },
+    'job="kafka-healthz", which KafkaHealthzAgentDown and the "Scrape up" panel select')
+  t.same(ep.relabelings?.find((r) => r.targetLabel === 'pod'), { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' })
+
+  const comment = read('podmonitor.yaml')
+  for (const line of ['prometheus.io/scrape: "true"', 'prometheus.io/port: "18090"', 'prometheus.io/path: /metrics']) {
+    t.match(comment, line, `documents the annotation alternative: ${line}`)
+  }
+})
+
+t.test('the pod manifests carry what the PodMonitor selects and scrapes', async (t) => {
+  const workloads: Array<{ file: string, name: string, labels: Labels, annotations: Labels, healthz: Container }> = []
+  for (const sub of ['kafka', 'connect']) {
+    const dir = join(ROOT, 'k8s', sub)
+    if (!existsSync(dir)) continue
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+        const o = doc.toJS() as { kind?: string, metadata?: { name?: string }, spec?: { template?: { metadata?: { labels?: Labels, annotations?: Labels }, spec?: { containers?: Container[], initContainers?: Container[] } } } } | null
+        if (o?.kind !== 'StatefulSet' && o?.kind !== 'Deployment') continue
+        const pod = o.spec?.template
+        const healthz = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((c) => c.name === 'healthz')
+        if (healthz === undefined) continue
+        workloads.push({ file: `k8s/${sub}/${file}`, name: o.metadata?.name ?? '?', labels: pod?.metadata?.labels ?? {}, annotations: pod?.metadata?.annotations ?? {}, healthz })
+      }
+    }
+  }
+  if (workloads.length === 0) {
+    t.plan(0, 'no StatefulSet or Deployment with a healthz container under k8s/kafka or k8s/connect yet')
+    return
+  }
+  for (const w of workloads) {
+    t.ok(selects(podMonitor.spec.selector, w.labels), `${w.file}: ${w.name}'s pods are selected`)
+    t.same(w.healthz.ports?.find((p) => p.name === 'healthz')?.containerPort, 18090, `${w.file}: port healthz is 18090`)
+    t.same(
+      { scrape: w.annotations['prometheus.io/scrape'], port: w.annotations['prometheus.io/port'], path: w.annotations['prometheus.io/path'] },
+      { scrape: 'true', port: '18090', path: '/metrics' },
+      `${w.file}: the annotation alternative`,
+    )
+  }
+})
+
+t.test('PrometheusRule: valid, and every alert is one a platform engineer can act on', async (t) => {
+  t.doesNotThrow(() => { promRule.validate() }, 'valid against the prometheus-operator CRD schema')
+  t.equal(promRule.kind, 'PrometheusRule')
+  const names = alerts.map((a) => a.alert)
+  t.same(new Set(names).size, names.length, 'alert names are unique')
+  for (const required of ['KafkaHealthzAgentDown', 'KafkaHealthzAgentStale', 'KafkaHealthzCheckTimeouts', 'KafkaBrokerNotReady',
+    'KafkaConnectWorkerDown', 'KafkaConnectConnectorFailed', 'KafkaConnectTaskFailed', 'KafkaConnectConnectorNotRunning']) {
+    t.ok(names.includes(required), `has ${required}`)
+  }
+  for (const a of alerts) {
+    t.match(a.labels?.severity, /^(critical|warning|info)$/, `${a.alert}: severity`)
+    t.ok(a.for !== undefined && a.for !== '0s', `${a.alert}: a for: duration, so one bad scrape or a rebalance does not page`)
+    t.match(a.annotations?.summary, /\{\{ \$labels\.\w+ \}\}/, `${a.alert}: summary names what is affected`)
+    t.ok((a.annotations?.description ?? '') !== '', `${a.alert}: description`)
+    t.match(a.annotations?.runbook, /curl -s/, `${a.alert}: runbook says what to ask the agent`)
+  }
+  // Reason codes in matchers must exist: they are a closed set.
+  for (const a of alerts) {
+    for (const m of String(a.expr).matchAll(/reason\s*=~?\s*"([^"]+)"/g)) {
+      for (const code of m[1]!.split('|')) t.ok((REASONS as readonly string[]).includes(code), `${a.alert}: reason ${code} is a real reason code`)
+    }
+  }
+  // The connector grace period: NotRunning must outlast --connect-transition-grace (1m) by far.
+  const notRunning = alerts.find((a) => a.alert === 'KafkaConnectConnectorNotRunning')
+  t.match(notRunning?.for, /^(1[0-9]|[2-9][0-9])m$/, 'KafkaConnectConnectorNotRunning waits 10 minutes or more')
+})
+
+t.test('kustomization: every file it names exists; the dashboard ConfigMap is labelled for Grafana', async (t) => {
+  const k = parse(read('kustomization.yaml')) as {
+    resources: string[]
+    configMapGenerator: Array<{ name: string, files: string[], options?: { labels?: Labels } }>
+    generatorOptions?: { disableNameSuffixHash?: boolean }
+  }
+  t.same(k.resources, ['podmonitor.yaml', 'prometheusrule.yaml'])
+  for (const f of k.resources) t.ok(existsSync(join(DIR, f)), `${f} exists`)
+  const cm = k.configMapGenerator.find((g) => g.name === 'kafka-healthz-dashboard')
+  t.ok(cm, 'generates kafka-healthz-dashboard')
+  t.same(cm?.files, ['grafana-dashboard.json'])
+  for (const f of cm?.files ?? []) t.ok(existsSync(join(DIR, f)), `${f} exists`)
+  t.equal(cm?.options?.labels?.grafana_dashboard, '1', 'grafana_dashboard: "1" (a string) for the Grafana sidecar')
+  t.equal(k.generatorOptions?.disableNameSuffixHash, true)
+  const yamls = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+  t.same(yamls.sort(), [...k.resources].sort(), 'no manifest in k8s/monitoring is left out of the kustomization')
+
+  const kubectl = spawnSync('kubectl', ['kustomize', DIR], { encoding: 'utf8', timeout: 30_000 })
+  if (kubectl.error !== undefined) {
+    t.comment('kubectl not installed: kustomize build not run')
+    return
+  }
+  t.equal(kubectl.status, 0, kubectl.stderr)
+  const built = parseAllDocuments(kubectl.stdout).map((d) => d.toJS() as { kind: string, metadata: { name: string, labels?: Labels }, data?: Labels })
+  t.same(built.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['ConfigMap/kafka-healthz-dashboard', 'PodMonitor/kafka-healthz', 'PrometheusRule/kafka-healthz'])
+  const configMap = built.find((o) => o.kind === 'ConfigMap')
+  t.equal(configMap?.metadata.labels?.grafana_dashboard, '1')
+  t.equal(configMap?.data?.['grafana-dashboard.json'], read('grafana-dashboard.json'), 'the ConfigMap holds the dashboard as is')
+})
+
+t.test('dashboard: parses, Prometheus datasource variable, namespace and pod variables, panels with queries', async (t) => {
+  t.ok(dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 41, `schemaVersion ${dashboard.schemaVersion}`)
+  const vars = new Map(dashboard.templating.list.map((v) => [v.name, v]))
+  t.match(vars.get('datasource'), { type: 'datasource', query: 'prometheus' })
+  t.match(vars.get('namespace'), { type: 'query' })
+  t.match(vars.get('pod'), { type: 'query' })
+  const raw = read('grafana-dashboard.json')
+  t.notMatch(raw, /"uid":\s*"(?!\$\{datasource\}|kafka-healthz")/, 'every datasource goes through ${datasource}; no uid from some Grafana')
+  const exprs = panelExprs(dashboard.panels)
+  t.ok(exprs.length >= 15, `${exprs.length} panel queries`)
+  for (const { title, expr } of exprs) {
+    t.match(expr, /namespace="\$namespace"/, `${title}: filtered by $namespace`)
+    t.match(expr, /pod=~"\$pod"/, `${title}: filtered by $pod`)
+  }
+  const titles = dashboard.panels.map((p) => p.title ?? '')
+  for (const want of ['Probe verdicts', 'Check verdicts', 'Connectors now', 'Tasks by state', 'Check duration (p50, p99)', 'Check failures by reason',
+    'Probe requests by endpoint and code', 'Connect REST request duration (p99)', 'Connect REST errors', 'Brokers in metadata', 'Build info']) {
+    t.ok(titles.includes(want), `panel "${want}"`)
+  }
+})
+
+t.test('metric names: the extraction finds metrics and only metrics', async (t) => {
+  t.same(
+    metricNames('histogram_quantile(0.99, sum by (le, check) (rate(foo_seconds_bucket{a="b", c=~"$x"}[$__rate_interval]))) unless on (pod) (time() - bar offset 5m > 120) and baz:rec'),
+    ['foo_seconds_bucket', 'bar', 'baz:rec'],
+  )
+  t.same(metricNames('max by (namespace, connector) (x{state!~"RUNNING|FAILED"} == 1) or sum without (pod) (y)'), ['x', 'y'])
+})
+
+t.test('every metric an alert or a panel reads is exported by the agent', async (t) => {
+  const present = exportedNames(metricsText)
+  const used = new Map<string, string[]>()
+  const sources = [
+    ...alerts.map((a) => ({ title: `alert ${a.alert ?? '?'}`, expr: String(a.expr) })),
+    ...panelExprs(dashboard.panels).map((p) => ({ title: `panel ${p.title}`, expr: p.expr })),
+    ...variableExprs(),
+  ]
+  for (const { title, expr } of sources) {
+    const names = metricNames(expr)
+    t.ok(names.length > 0, `${title} reads some metric`)
+    for (const n of names) used.set(n, [...(used.get(n) ?? []), title])
+  }
+  t.ok(used.size >= 15, `${used.size} metric names used`)
+  for (const expected of ['up', 'kafka_healthz_probe_up', 'kafka_healthz_check_duration_seconds_bucket', 'kafka_healthz_connect_connector_state',
+    'kafka_healthz_check_failures_total', 'kafka_healthz_check_last_run_timestamp_seconds', 'kafka_healthz_build_info']) {
+    t.ok(used.has(expected), `${expected} is used`)
+  }
+  for (const [name, where] of used) {
+    t.ok(PROMETHEUS_MADE.has(name) || present.has(name), `${name} is in the agent's /metrics (used by ${where.join(', ')})`)
+  }
+})
+
+t.test('promtool check rules: the PrometheusRule, and the dashboard queries as PromQL', PROMTOOL, async (t) => {
+  if (!needsPromtool(t)) return
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'rules.yaml'), JSON.stringify({ groups: promRule.spec.groups }, null, 2))
+  const rules = promtool(['check', 'rules', 'rules.yaml'], { cwd: dir })
+  t.equal(rules.status, 0, output(rules))
+  const count = groups.reduce((n, g) => n + g.rules.length, 0)
+  t.match(rules.stdout, `SUCCESS: ${count} rules found`)
+
+  // promtool parses PromQL; Grafana does not until someone opens the panel.
+  const queries = [...panelExprs(dashboard.panels), ...variableExprs()]
+  const asRules = { groups: [{ name: 'dashboard', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: concrete(q.expr) })) }] }
+  writeFileSync(join(dir, 'dashboard.yaml'), JSON.stringify(asRules, null, 2))
+  const dash = promtool(['check', 'rules', 'dashboard.yaml'], { cwd: dir })
+  t.equal(dash.status, 0, output(dash))
+})
+
+t.test('alert unit tests: each alert has a case in which it fires; every case names a real alert', async (t) => {
+  const tests = parse(read('tests/alerts.test.yaml')) as { rule_files: string[], tests: Array<{ name: string, alert_rule_test?: Array<{ alertname: string, exp_alerts?: unknown[] }> }> }
+  t.same(tests.rule_files, ['rules.yaml'], 'the unit tests read the rules this test writes')
+  const defined = new Set(alerts.map((a) => a.alert))
+  const firing = new Set<string>()
+  for (const c of tests.tests.flatMap((x) => x.alert_rule_test ?? [])) {
+    t.ok(defined.has(c.alertname), `${c.alertname} (in a unit test) is an alert of prometheusrule.yaml`)
+    if ((c.exp_alerts ?? []).length > 0) firing.add(c.alertname)
+  }
+  for (const name of defined) t.ok(firing.has(name ?? ''), `${name ?? '?'} has a unit test in which it fires`)
+})
+
+t.test('promtool test rules: the unit tests pass', PROMTOOL, async (t) => {
+  if (!needsPromtool(t)) return
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'rules.yaml'), JSON.stringify({ groups: promRule.spec.groups }, null, 2))
+  copyFileSync(join(DIR, 'tests', 'alerts.test.yaml'), join(dir, 'alerts.test.yaml'))
+  const run = promtool(['test', 'rules', 'alerts.test.yaml'], { cwd: dir })
+  t.equal(run.status, 0, output(run))
+  t.match(run.stdout, 'SUCCESS')
+})
+
+t.test('the live /metrics: Prometheus text format, broker and Connect series', async (t) => {
+  t.match(metricsContentType, /^text\/plain; version=0\.0\.4/)
+  for (const family of ['kafka_healthz_check_up', 'kafka_healthz_kafka_brokers', 'kafka_healthz_connect_connector_state', 'kafka_healthz_connect_request_errors_total']) {
+    t.match(metricsText, new RegExp(`^${family}[{ ]`, 'm'), `${family} has a series`)
+  }
+})
+
+t.test('promtool check metrics: the live /metrics parses, and our metrics lint clean', PROMTOOL, async (t) => {
+  if (!needsPromtool(t)) return
+  const all = promtool(['check', 'metrics'], { input: metricsText })
+  t.not(all.status, 1, `the exposition parses: ${output(all)}`)
+  // Exit 3 is lint problems only. prom-client's default metrics have some (gauges named
+  // nodejs_active_*_total); ours must have none.
+  const flagged = output(all).split('\n').filter((l) => l.trim() !== '').map((l) => l.split(' ')[0] ?? '')
+  for (const name of flagged) t.match(name, /^nodejs_/, `only prom-client's default metrics are flagged: ${name}`)
+  t.ok(all.status === 0 || all.status === 3, `exit ${all.status}`)
+
+  const ours = metricsText.split('\n').filter((l) => /^(# (HELP|TYPE) )?kafka_healthz_/.test(l)).join('\n') + '\n'
+  const clean = promtool(['check', 'metrics'], { input: ours })
+  t.equal(clean.status, 0, `kafka_healthz_* lint clean: ${output(clean)}`)
+  t.equal(output(clean).trim(), '')
+})
