@@ -35,6 +35,7 @@ const INDEX = `kafka-healthz ${VERSION}
 /livez      200 while the watched process itself answers (?verbose, /livez/<check>, ?exclude=<check>)
 /readyz     200 while it should receive traffic
 /startupz   200 once it has come up
+/connectors/<name>  one connector and its tasks, as JSON: 200 healthy, 503 not (with --connect-url)
 /status     every check's last result, as JSON
 /metrics    Prometheus metrics
 /ping       the agent's own liveness (503 only if its check loop is stuck); never touches a peer
