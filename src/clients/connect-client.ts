@@ -1,6 +1,7 @@
 /**
- * The only view of the Kafka Connect REST API the agent has. Read-only: nothing here can
- * pause, restart or reconfigure a connector. Every call ends when `signal` aborts.
+ * The only view of the Kafka Connect REST API the agent has. Read-only but for
+ * `restartConnector`, which only opt-in self-healing calls: nothing here can pause, resume,
+ * stop or reconfigure a connector. Every call ends when `signal` aborts.
  */
 export interface ConnectClient {
   /** GET /health (Kafka >= 3.9), or GET / on older workers that answer 404 there. */
@@ -16,6 +17,12 @@ export interface ConnectClient {
    * status call because `info` goes through the worker's herder, which can hang for 90 s.
    */
   connectorTasksMax: (signal: AbortSignal) => Promise<Map<string, number>>
+  /**
+   * POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true (KIP-745, Kafka >= 3.0):
+   * restarts the FAILED instances of that connector, wherever they run, and nothing else.
+   * Refusals the caller can act on come back as outcomes; everything else throws ConnectError.
+   */
+  restartConnector: (name: string, signal: AbortSignal) => Promise<RestartOutcome>
   close: () => Promise<void>
 }
 
@@ -26,6 +33,17 @@ export interface WorkerHealth {
   /** The worker has no /health (before Kafka 3.9); GET / answered instead. */
   readonly legacy: boolean
 }
+
+/** What the worker answered to a restart. */
+export type RestartOutcome =
+  /** 202: the failed instances will be restarted (asynchronously). */
+  | 'accepted'
+  /** 204 (or 200): a worker older than Kafka 3.0 ignored the query and restarted the connector instance only. */
+  | 'legacy'
+  /** 404: the worker knows no such connector (deleted meanwhile). */
+  | 'gone'
+  /** 409: a rebalance is under way or due; ask again later. */
+  | 'rebalancing'
 
 export interface TaskStatus {
   readonly id: number
@@ -58,7 +76,7 @@ export class ConnectError extends Error {
 }
 
 /** Endpoint names as metric labels: a closed set, never a connector name. */
-export type ConnectEndpoint = 'health' | 'root' | 'connectors' | 'connector_status' | 'connector_info'
+export type ConnectEndpoint = 'health' | 'root' | 'connectors' | 'connector_status' | 'connector_info' | 'connector_restart'
 
 /** Told about every upstream request, for the request duration and error metrics. */
 export type ConnectRequestObserver = (endpoint: ConnectEndpoint, seconds: number, error: ConnectErrorKind | undefined) => void

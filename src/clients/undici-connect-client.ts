@@ -1,7 +1,8 @@
 import { Agent } from 'undici'
 import type { ConnectTarget } from '../config/connect-target'
 import {
-  ConnectError, shortName, type ConnectClient, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type WorkerHealth,
+  ConnectError, shortName, type ConnectClient, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type RestartOutcome,
+  type WorkerHealth,
 } from './connect-client'
 import { connectorList, connectorStatus, healthBody, parseJson, tasksMaxOf } from './connect-json'
 
@@ -51,15 +52,16 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   let legacySince: number | undefined
 
   /**
-   * One GET, interpreted. The outcome is reported after `interpret` ran, so an HTTP 500 or a
-   * body that is not JSON counts as a failed request in the metrics, not only a dead socket.
+   * One request (a GET unless said otherwise), interpreted. The outcome is reported after
+   * `interpret` ran, so an HTTP 500 or a body that is not JSON counts as a failed request in the
+   * metrics, not only a dead socket.
    */
-  async function call<T> (endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T): Promise<T> {
+  async function call<T> (endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T, method: 'GET' | 'POST' = 'GET'): Promise<T> {
     const started = performance.now()
     let failed: ConnectErrorKind | undefined
     try {
       // undici's dispatcher follows no redirects: a 3xx arrives here as a status.
-      const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method: 'GET', headers, signal })
+      const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method, headers, signal })
       if (res.statusCode >= 300 && res.statusCode < 400) {
         await res.body.dump()
         throw new ConnectError('redirect', `${endpoint}: HTTP ${res.statusCode} redirect; point --connect-url at the worker itself`)
@@ -132,6 +134,16 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
             a.status === 404 ? undefined : tasksMaxOf(expectOk('connector_info', `GET /connectors/${shortName(name)}`, a)))])
       return new Map(pairs.filter((p): p is [string, number] => p[1] !== undefined))
     },
+    restartConnector: async (name, signal) =>
+      await call('connector_restart', `/connectors/${encodeName(name)}/restart?includeTasks=true&onlyFailed=true`, signal, (a): RestartOutcome => {
+        // The 202 body is the connector's status with RESTARTING marked; the next run reads the real one.
+        if (a.status === 202) return 'accepted'
+        // Before Kafka 3.0 the worker ignores the query: only the connector instance restarted.
+        if (a.status === 204 || a.status === 200) return 'legacy'
+        if (a.status === 404) return 'gone'
+        if (a.status === 409) return 'rebalancing'
+        throw httpError('connector_restart', a)
+      }, 'POST'),
     close: async () => { await dispatcher.destroy() },
   }
 }
