@@ -21,6 +21,8 @@ export interface StandInConnector {
 export type Fault =
   | 'none' | 'hang' | 'http-500' | 'auth-401' | 'auth-403' | 'redirect' | 'garbage' | 'wrong-shape' | 'huge'
 export type HealthMode = 'healthy' | 'starting' | 'unhealthy' | 'missing' | 'hang' | 'teapot'
+/** How POST /connectors/<name>/restart answers: as Kafka >= 3.0 does, as an older worker does (204, query ignored), or a fault. */
+export type RestartMode = 'kip-745' | 'legacy' | 'rebalancing' | 'http-500' | 'auth-403' | 'hang'
 
 export class ConnectStandIn {
   readonly connectors = new Map<string, StandInConnector>()
@@ -39,6 +41,11 @@ export class ConnectStandIn {
   readonly deletedWhileListing = new Set<string>()
   /** Basic-auth credentials to demand; undefined accepts anyone. */
   credentials: { username: string, password: string } | undefined
+  restartMode: RestartMode = 'kip-745'
+  /** The state restarted instances take: RUNNING at once, or RESTARTING until a test moves them on. */
+  restartTo: 'RUNNING' | 'RESTARTING' = 'RUNNING'
+  /** Every POST /connectors/<name>/restart: the name decoded once, and the raw query. */
+  readonly restarts: Array<{ name: string, query: string }> = []
   /** Every request: its raw path (as sent, still percent-encoded) and headers. */
   readonly requests: Array<{ method: string, path: string, headers: IncomingMessage['headers'] }> = []
   private readonly server: Server
@@ -159,7 +166,12 @@ export class ConnectStandIn {
 
     const parts = path.split('/').slice(1).map(decodeURIComponent)
     if (parts[0] !== 'connectors') { error(404, 'HTTP 404 Not Found'); return }
-    if (req.method === 'PUT' || req.method === 'POST') { this.control(parts, req.method, res); return }
+    if (req.method === 'POST') {
+      if (parts.length === 3 && parts[2] === 'restart') this.restartConnector(parts[1] ?? '', query, res)
+      else error(404, 'HTTP 404 Not Found')
+      return
+    }
+    if (req.method === 'PUT') { this.control(parts, res); return }
 
     switch (this.fault) {
       case 'hang': return
@@ -209,12 +221,46 @@ export class ConnectStandIn {
     error(404, 'HTTP 404 Not Found')
   }
 
-  /** PUT pause/resume/stop and POST restart, as the demo and a person with curl use them. */
-  private control (parts: string[], method: string, res: ServerResponse): void {
+  /**
+   * POST /connectors/<name>/restart as KIP-745 (Kafka 3.0) defines it: without includeTasks and
+   * onlyFailed, the connector instance only and 204; otherwise 202 with the status, restarted
+   * instances marked RESTARTING. Those instances then take `restartTo`.
+   */
+  private restartConnector (name: string, query: string, res: ServerResponse): void {
+    this.restarts.push({ name, query })
+    const send = (code: number, body: unknown): void => { res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body)) }
+    switch (this.restartMode) {
+      case 'hang': return
+      case 'rebalancing': send(409, { error_code: 409, message: 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)' }); return
+      case 'http-500': send(500, { error_code: 500, message: 'Request timed out' }); return
+      case 'auth-403': send(403, { error_code: 403, message: 'Forbidden' }); return
+      case 'legacy': case 'kip-745': break
+    }
+    const c = this.connectors.get(name)
+    if (c === undefined) { send(404, { error_code: 404, message: `Unknown connector: ${name}` }); return }
+    const params = new URLSearchParams(query)
+    const legacy = this.restartMode === 'legacy' || (params.get('includeTasks') !== 'true' && params.get('onlyFailed') !== 'true')
+    const onlyFailed = !legacy && params.get('onlyFailed') === 'true'
+    const includeTasks = !legacy && params.get('includeTasks') === 'true'
+    const restartConnector = !onlyFailed || c.state === 'FAILED'
+    const tasks = includeTasks ? c.tasks.filter((t) => !onlyFailed || t.state === 'FAILED') : []
+    const marked = { ...this.status(name, c) }
+    if (!legacy) {
+      marked.connector = { state: restartConnector ? 'RESTARTING' : c.state, worker_id: c.worker_id }
+      marked.tasks = c.tasks.map((t) => ({ id: t.id, state: tasks.includes(t) ? 'RESTARTING' : t.state, worker_id: t.worker_id }))
+    }
+    if (restartConnector) { c.state = this.restartTo; delete c.trace }
+    for (const t of tasks) { t.state = this.restartTo; delete t.trace }
+    if (legacy) { res.writeHead(204).end(); return }
+    send(202, marked)
+  }
+
+  /** PUT pause/resume/stop, as the demo and a person with curl use them. */
+  private control (parts: string[], res: ServerResponse): void {
     const [, name = '', action = ''] = parts
     const c = this.connectors.get(name)
     if (c === undefined) { res.writeHead(404).end(); return }
-    const to = method === 'PUT' ? ({ pause: 'PAUSED', resume: 'RUNNING', stop: 'STOPPED' } as Record<string, string>)[action] : action === 'restart' ? 'RUNNING' : undefined
+    const to = ({ pause: 'PAUSED', resume: 'RUNNING', stop: 'STOPPED' } as Record<string, string>)[action]
     if (to === undefined) { res.writeHead(404).end(); return }
     c.state = to
     delete c.trace
