@@ -34,6 +34,23 @@ export interface ConnectorVerdict {
   readonly trace?: string
   readonly tasks: readonly TaskVerdict[]
   readonly tasksMax?: number
+  /** Self-healing's view of this connector (with --connect-restart-failed), once it has had to act. */
+  readonly restart?: RestartInfo
+}
+
+/** What self-healing did and will do about one connector, for /status and /connectors/<name>. */
+export interface RestartInfo {
+  /** Restarts requested (or tried) since the connector was last healthy for a while. */
+  readonly attempts: number
+  readonly maxAttempts: number
+  /** How the last attempt went, e.g. "requested" or "failed (AUTH: connector_restart: HTTP 403 …)". */
+  readonly last: string | null
+  /** Milliseconds until another restart may be sent (0: now); null once given up. */
+  readonly nextInMs: number | null
+  /** The cap is reached: no more restarts until the connector has run healthy again. */
+  readonly gaveUp: boolean
+  /** One line for people, as in the check's message. */
+  readonly note: string
 }
 
 export type EvaluateOptions = Pick<ConnectTarget,
@@ -60,21 +77,26 @@ function firstLine (trace: string | undefined, max: number): string {
   return (trace ?? '').split('\n', 1)[0]?.trim().slice(0, max) ?? ''
 }
 
+/**
+ * `restarted`: connectors self-healing restarted that have not been healthy since. Their
+ * UNASSIGNED and RESTARTING get no grace: readiness stays failed until they are RUNNING again.
+ */
 export function evaluateConnectors (
   statuses: readonly ConnectorStatus[], opts: EvaluateOptions, now: number, clock: TransitionClock, tasksMax?: ReadonlyMap<string, number>,
+  restarted: ReadonlySet<string> = new Set(),
 ): { result: CheckResult, verdicts: ConnectorVerdict[] } {
   const selected = selector(opts.selectors)
   const healthyStates = new Set(opts.healthyStates)
   const seen = new Set<string>()
 
-  /** Healthy, or transitional and still inside the grace period. */
-  function judge (key: string, state: string): boolean {
+  /** Healthy, or transitional and still inside the grace period (none after a restart of ours). */
+  function judge (key: string, state: string, strict: boolean): boolean {
     if (healthyStates.has(state)) return true
     if (!TRANSITIONAL.has(state)) return false
     seen.add(key)
     const since = clock.get(key) ?? now
     clock.set(key, since)
-    return now - since < opts.transitionGraceMs
+    return !strict && now - since < opts.transitionGraceMs
   }
 
   const verdicts: ConnectorVerdict[] = []
@@ -94,15 +116,20 @@ export function evaluateConnectors (
 
     const problems: Array<{ reason: Exclude<Reason, 'OK'>, text: string }> = []
     const reasonOf = (state: string): Exclude<Reason, 'OK'> => REASON_BY_STATE.find(([st]) => st === state)?.[1] ?? 'CONNECTOR_UNHEALTHY'
-    if (ownsConnector && !judge(s.name, s.state)) {
-      const why = firstLine(s.trace, traceLine)
-      problems.push({ reason: reasonOf(s.state), text: `connector ${s.state}${why === '' ? '' : `: ${why}`}` })
+    const strict = restarted.has(s.name)
+    // After a restart of ours, say why a RESTARTING that would pass otherwise does not.
+    const why = (trace: string | undefined, state: string): string => {
+      const line = firstLine(trace, traceLine)
+      if (line !== '') return `: ${line}`
+      return strict && TRANSITIONAL.has(state) ? ' (restarted; not RUNNING yet)' : ''
+    }
+    if (ownsConnector && !judge(s.name, s.state, strict)) {
+      problems.push({ reason: reasonOf(s.state), text: `connector ${s.state}${why(s.trace, s.state)}` })
     }
     const taskVerdicts = tasks.map((t): TaskVerdict => {
-      const healthy = judge(`${s.name}\u0000${t.id}`, t.state)
+      const healthy = judge(`${s.name}\u0000${t.id}`, t.state, strict)
       if (!healthy) {
-        const why = firstLine(t.trace, traceLine)
-        problems.push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why === '' ? '' : `: ${why}`}` })
+        problems.push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why(t.trace, t.state)}` })
       }
       return { id: t.id, state: t.state, workerId: t.workerId, healthy, ...(t.trace !== undefined && { trace: t.trace.slice(0, opts.traceLength) }) }
     })
