@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } from './checks/broker-checks'
 import type { Check } from './checks/check'
+import { CHECK_ADVERTISED, advertisedCheck } from './checks/advertised'
+import { CHECK_IN_SYNC, ClusterViewStore, clusterCounts, inSyncCheck } from './checks/in-sync'
 import { Probes, type Lifecycle, type ProbeWiring } from './checks/probes'
 import { Runner } from './checks/runner'
 import { CHECK_CONNECTORS, CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, connectorsCheck } from './checks/connect-checks'
@@ -8,7 +10,7 @@ import type { BrokerClient } from './clients/broker-client'
 import type { ConnectClient } from './clients/connect-client'
 import { createUndiciConnectClient } from './clients/undici-connect-client'
 import { createKafkajsBrokerClient } from './clients/kafkajs-broker-client'
-import type { Config } from './config/resolve'
+import type { Config, KafkaTarget } from './config/resolve'
 import { createMetrics, type Metrics } from './metrics/metrics'
 import { VERSION } from './version'
 
@@ -20,6 +22,8 @@ export interface Agent {
   readonly metrics: Metrics
   readonly lifecycle: Lifecycle
   readonly startedAt: number
+  /** The cluster as the last in-sync run saw it; GET /prestop waits on it. Undefined without the in-sync check. */
+  readonly clusterView: ClusterViewStore | undefined
   /** Stops the checks and closes every client connection. */
   close: () => Promise<void>
 }
@@ -31,6 +35,8 @@ export interface AgentDeps {
   readonly monotonic?: () => number
   /** Tests swap the clients at this seam; production uses kafkajs and undici. */
   readonly brokerClient?: BrokerClient
+  /** Clients for other broker addresses (the advertised one); tests swap them too. */
+  readonly brokerClientFor?: (target: KafkaTarget) => BrokerClient
   readonly connectClient?: ConnectClient
 }
 
@@ -40,13 +46,18 @@ const STALE_AFTER_INTERVALS = 3
 export function createAgent (config: Config, deps: AgentDeps): Agent {
   const now = deps.now ?? Date.now
   const monotonic = deps.monotonic ?? (() => performance.now())
-  const lifecycle: Lifecycle = { shuttingDown: false }
+  const lifecycle: Lifecycle = { shuttingDown: false, stopping: 0 }
+  // in-sync needs to know which broker it is judging; without --kafka-broker-id it stays off.
+  const inSyncOn = config.kafka !== undefined && config.inSync && config.kafka.brokerId !== undefined
   // The verdict gauges read the runner and probes lazily, at scrape time; both are built below,
   // after the checks that need the metrics.
   const metrics = createMetrics(VERSION, () => ({
     views: () => runner.names.flatMap((n) => runner.view(n) ?? []),
     probe: (name) => probes.evaluate(name),
-  }), { ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }) })
+  }), { ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }), cluster: inSyncOn })
+  // The cluster metrics hang off the same metadata the in-sync check reads: one request.
+  const brokerId = config.kafka?.brokerId ?? -1
+  const clusterView = inSyncOn ? new ClusterViewStore((view) => { metrics.cluster?.setCounts(brokerId, view === undefined ? undefined : clusterCounts(view)) }) : undefined
 
   const checks: Check[] = []
   const clients: Array<{ close: () => Promise<void> }> = []
@@ -58,6 +69,36 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     checks.push(reachableCheck(brokerDeps), registeredCheck(brokerDeps))
     wiring.livez.push(CHECK_REACHABLE)
     wiring.readyz.push(CHECK_REACHABLE, CHECK_REGISTERED)
+    if (clusterView !== undefined) {
+      checks.push(inSyncCheck({
+        client,
+        address: config.kafka.address,
+        brokerId,
+        excludeTopics: config.inSyncExcludeTopics,
+        startupGraceMs: config.inSyncStartupGrace,
+        defaultMinIsr: config.minInsyncReplicas,
+        now: monotonic,
+        store: clusterView,
+      }))
+      wiring.readyz.push(CHECK_IN_SYNC)
+    } else if (config.inSync) {
+      deps.logger.info('in-sync check off: it needs --kafka-broker-id (a number, or auto in a StatefulSet)')
+    }
+    if (config.advertisedCheck !== 'off' && config.kafka.brokerId !== undefined) {
+      const logger = deps.logger
+      const advertised = advertisedCheck({
+        client,
+        target: config.kafka,
+        brokerId: config.kafka.brokerId,
+        clientFor: deps.brokerClientFor ?? ((target) => createKafkajsBrokerClient({ target, timeoutMs: config.timeout, logger })),
+      })
+      checks.push(advertised)
+      clients.push(advertised)
+      // Off readiness by default: a wrong advertised address hurts clients, not this pod's
+      // traffic, and failing every broker's readiness at once over a shared DNS problem would
+      // take the whole cluster out of the Service.
+      if (config.advertisedCheck === 'readiness') wiring.readyz.push(CHECK_ADVERTISED)
+    }
     wiring.startupz.push(CHECK_REACHABLE)
   }
   if (config.connect !== undefined) {
@@ -68,7 +109,9 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
       ...(metrics.connect !== undefined && { onRequest: metrics.connect.observeRequest }),
     })
     clients.push(client)
-    const connectDeps = { client, target: config.connect, now: monotonic, timeoutMs: config.timeout, ...(metrics.connect !== undefined && { sink: metrics.connect }) }
+    const connectDeps = {
+      client, target: config.connect, now: monotonic, timeoutMs: config.timeout, logger: deps.logger, ...(metrics.connect !== undefined && { sink: metrics.connect }),
+    }
     checks.push(...connectWorkerChecks(connectDeps), connectorsCheck(connectDeps))
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
     wiring.livez.push(CHECK_CONNECT_WORKER)
@@ -97,6 +140,7 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     metrics,
     lifecycle,
     startedAt: now(),
+    clusterView,
     close: async () => {
       await runner.stop()
       await Promise.all(clients.map(async (c) => { await c.close() }))

@@ -10,8 +10,10 @@ import { renderVerdict } from './http/probe-routes'
  * wait is over: an init container that waits for N brokers, without a shell loop.
  */
 export async function checkOnce (config: Config, logger: Logger, out: NodeJS.WritableStream): Promise<number> {
-  // Thresholds smooth a stream of runs; a single run should say what it saw.
-  const agent = createAgent({ ...config, failureThreshold: 1, successThreshold: 1 }, { logger })
+  // Thresholds smooth a stream of runs; a single run should say what it saw. One-shot mode only
+  // looks: an init container waiting for health must not restart connectors (self-healing).
+  const connect = config.connect === undefined ? undefined : { ...config.connect, restart: undefined }
+  const agent = createAgent({ ...config, failureThreshold: 1, successThreshold: 1, connect }, { logger })
   const giveUpAt = Date.now() + config.wait
   try {
     for (;;) {

@@ -1,8 +1,11 @@
+import type { Logger } from 'pino'
 import { ConnectError, type ConnectClient, type WorkerHealth } from '../clients/connect-client'
 import type { ConnectTarget } from '../config/connect-target'
+import { formatDuration } from '../config/duration'
 import { fail, pass, type Check, type CheckResult } from './check'
 import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from './connect-evaluate'
 import { REASON_BY_KIND } from './connect-reasons'
+import { createSelfHealing, type RestartResult, type SelfHealing } from './connect-restart'
 
 export const CHECK_CONNECT_WORKER = 'connect-worker'
 export const CHECK_CONNECT_READY = 'connect-ready'
@@ -17,6 +20,10 @@ function failed (err: unknown): CheckResult {
 export interface ConnectSink {
   workerUp: (up: boolean) => void
   connectors: (verdicts: readonly ConnectorVerdict[] | undefined) => void
+  /** Self-healing asked the worker to restart a connector, with this result. */
+  restarted: (connector: string, result: RestartResult) => void
+  /** Connectors self-healing has given up on, after each run. */
+  givenUp: (connectors: number) => void
 }
 
 export interface ConnectChecksDeps {
@@ -27,6 +34,8 @@ export interface ConnectChecksDeps {
   /** The runner's deadline; the optional tasks.max call gets half of it. */
   readonly timeoutMs: number
   readonly sink?: ConnectSink
+  /** Self-healing logs each restart it asks for. */
+  readonly logger?: Logger
 }
 
 /**
@@ -89,12 +98,37 @@ export function connectWorkerChecks ({ client, sink }: ConnectChecksDeps): Check
   ]
 }
 
-/** connectors (readiness): the selected connectors and their tasks are in a healthy state. One upstream call per run. */
-export function connectorsCheck ({ client, target, now, timeoutMs, sink }: ConnectChecksDeps): Check {
+/**
+ * Of the run's deadline, self-healing's restart calls get what the status calls left, minus this
+ * share as a margin, so a slow restart never turns the verdict into a TIMEOUT. When less than
+ * this share is left, due restarts wait for the next run.
+ */
+const RESTART_MARGIN = 0.1
+
+/**
+ * connectors (readiness): the selected connectors and their tasks are in a healthy state. One
+ * upstream call per run, plus, with self-healing on, one restart call per connector due for one.
+ */
+export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger }: ConnectChecksDeps): Check {
   const clock: TransitionClock = new Map()
+  let healing: SelfHealing | undefined
+  if (target.restart !== undefined) {
+    const policy = target.restart
+    healing = createSelfHealing({
+      client,
+      scope: target.scope,
+      policy,
+      now,
+      ...(logger !== undefined && { logger }),
+      ...(sink !== undefined && { onRestart: sink.restarted, onGivenUp: sink.givenUp }),
+    })
+    logger?.info({ policy }, `self-healing on: connectors FAILED on this worker are restarted, at most ${policy.maxAttempts} times, ` +
+      `${formatDuration(policy.backoffMs)} apart at first, doubling up to ${formatDuration(policy.maxBackoffMs)}`)
+  }
   return {
     name: CHECK_CONNECTORS,
     run: async (signal) => {
+      const started = performance.now()
       // tasks.max needs ?expand=info, which goes through the herder and can hang: it gets its own,
       // shorter bound, and a slow answer costs only the tasks.max part of this run.
       const info = target.checkTasksMax ? tasksMax(client, signal, timeoutMs / 2) : undefined
@@ -106,11 +140,39 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink }: Conne
         return failed(err)
       }
       const max = info === undefined ? undefined : await info
-      const { result, verdicts } = evaluateConnectors(statuses, target, now(), clock, max instanceof Map ? max : undefined)
+      const { result, verdicts } = evaluateConnectors(statuses, target, now(), clock, max instanceof Map ? max : undefined, healing?.restarted())
       sink?.connectors(verdicts)
-      const note = typeof max === 'string' ? ` (tasks.max not checked: ${max})` : ''
-      return { ...result, message: result.message + note, details: { ...result.details, connectors: verdicts } }
+      const notes = typeof max === 'string' ? [`tasks.max not checked: ${max}`] : []
+      let shown = verdicts
+      if (healing !== undefined) {
+        // performance.now, not the injectable `now`: the runner's deadline is a real timer.
+        const left = timeoutMs * (1 - RESTART_MARGIN) - (performance.now() - started)
+        const healed = await within(signal, left < timeoutMs * RESTART_MARGIN ? 0 : left, async (bound) => await healing.heal(verdicts, bound))
+        shown = healed.verdicts
+        if (healed.note !== '') notes.push(healed.note)
+      }
+      const note = notes.map((n) => ` (${n})`).join('')
+      return { ...result, message: result.message + note, details: { ...result.details, connectors: shown } }
     },
+  }
+}
+
+/**
+ * Runs fn with a signal that aborts with `signal` or after `ms` (at once when 0). A timer of its
+ * own, cleared at the end, rather than AbortSignal.timeout: that one does not keep the process
+ * alive and lingers until it fires.
+ */
+async function within<T> (signal: AbortSignal, ms: number, fn: (bound: AbortSignal) => Promise<T>): Promise<T> {
+  const bound = new AbortController()
+  const abort = (): void => { bound.abort() }
+  const timer = setTimeout(abort, Math.floor(ms))
+  signal.addEventListener('abort', abort, { once: true })
+  if (signal.aborted || ms <= 0) abort()
+  try {
+    return await fn(bound.signal)
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', abort)
   }
 }
 

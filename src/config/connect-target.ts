@@ -1,3 +1,4 @@
+import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
 import { flag, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
@@ -8,6 +9,15 @@ export type WorkerScope =
   | { readonly kind: 'exact', readonly workerId: string }
   /** Any worker_id whose host is one of these (this pod's IPs and hostnames). */
   | { readonly kind: 'auto', readonly hosts: readonly string[] }
+
+/** Opt-in self-healing (--connect-restart-failed): how often, and how many times, to restart a FAILED connector. */
+export interface RestartPolicy {
+  /** Wait after the first restart; doubles with each further one. */
+  readonly backoffMs: number
+  /** Longest wait between two restarts, and how long a connector must run healthy before its count starts over. */
+  readonly maxBackoffMs: number
+  readonly maxAttempts: number
+}
 
 export interface ConnectTarget {
   readonly url: string
@@ -25,6 +35,8 @@ export interface ConnectTarget {
   readonly concurrency: number
   readonly traceLength: number
   readonly metricsMaxConnectors: number
+  /** Undefined: read-only (the default). */
+  readonly restart: RestartPolicy | undefined
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -76,19 +88,33 @@ function scope (o: Options, deps: ResolveDeps): WorkerScope {
   return { kind: 'exact', workerId: raw.toLowerCase() }
 }
 
+function restart (o: Options, scope: WorkerScope): RestartPolicy | undefined {
+  if (!o.connectRestartFailed) return undefined
+  // The restart call acts on the whole cluster. Only the pod whose worker runs a FAILED instance
+  // may ask for it; unscoped, the agent of every Connect pod would restart the same connector.
+  if (scope.kind === 'all') {
+    throw new ConfigError(`${flag('connectRestartFailed')}: got true, expected ${flag('connectWorkerId')} too (host:port or auto), so that only the pod running a FAILED connector or task restarts it, not every pod at once`)
+  }
+  if (o.connectRestartMaxBackoff < o.connectRestartBackoff) {
+    throw new ConfigError(`${flag('connectRestartMaxBackoff')}: got ${formatDuration(o.connectRestartMaxBackoff)}, expected at least ${flag('connectRestartBackoff')} (${formatDuration(o.connectRestartBackoff)})`)
+  }
+  return { backoffMs: o.connectRestartBackoff, maxBackoffMs: o.connectRestartMaxBackoff, maxAttempts: o.connectRestartMaxAttempts }
+}
+
 export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
   const h = headers(o, deps)
   const a = auth(o, deps)
   if (a !== undefined && h.authorization !== undefined) {
     throw new ConfigError(`${flag('connectUsername')}: got basic-auth credentials and an Authorization header too, expected only one of them`)
   }
+  const workers = scope(o, deps)
   return {
     url: o.connectUrl,
     auth: a,
     headers: h,
     tls: tlsOptions(o, deps, false, { ca: 'connectTlsCaFile', cert: 'connectTlsCertFile', key: 'connectTlsKeyFile', serverName: 'connectTlsServerName', insecure: 'connectTlsInsecure' }),
     selectors: o.connectors,
-    scope: scope(o, deps),
+    scope: workers,
     requireConnectors: o.connectRequireConnectors,
     healthyStates: o.connectHealthyStates,
     transitionGraceMs: o.connectTransitionGrace,
@@ -98,5 +124,6 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
     concurrency: o.connectConcurrency,
     traceLength: o.connectTraceLength,
     metricsMaxConnectors: o.connectMetricsMaxConnectors,
+    restart: restart(o, workers),
   }
 }

@@ -27,6 +27,13 @@ export const SCHEMA = {
   minBrokers: int('Readiness needs at least this many brokers in the cluster metadata.', 1, 1, 10_000),
   kafkaClientId: str('Client id the agent presents to the broker (shows in broker request logs and quotas).', 'kafka-healthz'),
 
+  inSync: bool('Readiness also needs this broker in the ISR of every partition it replicates (in-sync check), so a rolling restart waits for the restarted broker to catch up. Needs --kafka-broker-id. Use --in-sync=false to switch it off.', true),
+  inSyncExcludeTopics: list('Topics the in-sync check and /prestop ignore, by name or glob (* and ?).', [], 'a comma-separated list of topic names or globs'),
+  inSyncStartupGrace: duration('After the agent starts, the in-sync check passes (saying what is not yet in sync) for this long. 0: no grace.', 0, 0),
+  minInsyncReplicas: int('min.insync.replicas assumed for topics whose config the broker will not describe (no DescribeConfigs ACL).', 2, 1, 1000),
+  prestopTimeout: duration('Longest GET /prestop waits for stopping this broker to be safe before it answers anyway (keep it below terminationGracePeriodSeconds).', 120_000, 0),
+  advertisedCheck: oneOf('The advertised-address check (the address the cluster hands out for this broker resolves and accepts a Kafka connection from this pod): off, status (shown in /status and metrics only) or readiness (also fails /readyz). Needs --kafka-broker-id.', ['off', 'status', 'readiness'], 'status'),
+
   kafkaTls: bool('Connect to the broker over TLS. Implied by any --kafka-tls-* file option.'),
   kafkaTlsCaFile: str('PEM file with the CA(s) that signed the broker certificate. Default: the system CAs.'),
   kafkaTlsCertFile: str('PEM client certificate for mutual TLS.'),
@@ -61,6 +68,10 @@ export const SCHEMA = {
   connectConcurrency: int('Parallel status calls when the worker ignores ?expand=status (older than Kafka 2.3).', 8, 1, 64),
   connectTraceLength: int('Stack traces in /status and /connectors/<name> are cut to this many characters.', 2000, 0, 1_000_000),
   connectMetricsMaxConnectors: int('At most this many connectors get per-connector metric series; the rest are counted as left out.', 500, 0, 100_000),
+  connectRestartFailed: bool('Self-healing (opt-in): restart connectors and tasks FAILED on this worker (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true, Kafka 3.0 or later), with backoff. Needs --connect-worker-id. Never restarts a PAUSED or STOPPED connector.'),
+  connectRestartBackoff: duration('Self-healing: wait after the first restart of a connector before another; doubles with each restart.', 30_000, 1000),
+  connectRestartMaxBackoff: duration('Self-healing: longest wait between two restarts of a connector; also how long it must run healthy before its restart count starts over.', 600_000, 1000),
+  connectRestartMaxAttempts: int('Self-healing: restarts of one connector before the agent gives up on it, until it has run healthy for --connect-restart-max-backoff.', 5, 1, 1000),
 
   probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),
   wait: duration('One-shot mode: keep retrying for up to this long before giving up (for init containers); 0 runs once.', 0, 0, { oneShot: true }),

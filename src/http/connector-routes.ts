@@ -34,6 +34,7 @@ export function connectorRoutes (app: FastifyInstance, agent: Agent): void {
       type: c.type,
       trace: firstLine(c.trace),
       ...(c.tasksMax !== undefined && { tasksMax: c.tasksMax }),
+      ...(c.restart !== undefined && { restart: c.restart }),
       tasks: c.tasks.map((t) => ({ id: t.id, state: t.state, workerId: t.workerId, healthy: t.healthy, trace: firstLine(t.trace) })),
       checkedAt: view.last === undefined ? null : new Date(view.last.finishedAt).toISOString(),
     })

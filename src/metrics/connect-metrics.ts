@@ -54,6 +54,20 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
     labelNames: ['endpoint', 'reason'],
     registers,
   })
+  const restarts = new Counter({
+    name: `${prefix}connect_restarts_total`,
+    help: 'Restarts self-healing asked for, by connector and result (requested, failed, rebalancing); connector is empty past --connect-metrics-max-connectors connectors.',
+    labelNames: ['connector', 'result'],
+    registers,
+  })
+  const givenUp = new Gauge({
+    name: `${prefix}connect_restarts_given_up`,
+    help: 'Connectors still FAILED after --connect-restart-max-attempts restarts, which self-healing no longer restarts.',
+    registers,
+  })
+  // Counters cannot be reset each run like the gauges above: the first maxConnectors connectors
+  // ever restarted keep their own series, later ones share connector="".
+  const restartLabels = new Set<string>()
 
   const known = (state: string): string => (CONNECT_STATES as readonly string[]).includes(state) ? state : 'OTHER'
 
@@ -84,6 +98,11 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
         for (const [state, n] of mine) connectorTasks.set({ connector: v.name, state }, n)
       }
     },
+    restarted: (connector, result) => {
+      if (!restartLabels.has(connector) && restartLabels.size < maxConnectors) restartLabels.add(connector)
+      restarts.inc({ connector: restartLabels.has(connector) ? connector : '', result })
+    },
+    givenUp: (n) => { givenUp.set(n) },
     observeRequest: (endpoint, seconds, error) => {
       duration.observe({ endpoint }, seconds)
       if (error !== undefined) errors.inc({ endpoint, reason: REASON_BY_KIND[error] })
