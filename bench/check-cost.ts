@@ -7,23 +7,11 @@
 // agent runs every 500ms. Broker: a 3-broker mock cluster with no topic and with one topic of
 // 10,000 partitions; the agent runs every 200ms. CPU per run includes the agent's idle
 // overhead between runs, so the 10-connector and no-topic rows are the baselines.
-import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { ConnectStandIn } from '../test/helpers/connect-stand-in'
 import { MockCluster } from '../test/helpers/mock-cluster'
-import { cpuModel, metric, startAgent, type RunningAgent } from './lib'
+import { costPerRun, cpuModel, startAgent } from './lib'
 
-async function perRun (agent: RunningAgent, check: string, seconds: number): Promise<{ runs: number, cpuMsPerRun: number, p50DurationMs: number }> {
-  await sleep(3000) // warm-up: JIT, connections
-  const cpu0 = await metric(agent.port, 'process_cpu_seconds_total')
-  const runs0 = await metric(agent.port, 'kafka_healthz_check_runs_total', `check="${check}"`)
-  const dur0 = await metric(agent.port, 'kafka_healthz_check_duration_seconds_sum', `check="${check}"`)
-  await sleep(seconds * 1000)
-  const runs = await metric(agent.port, 'kafka_healthz_check_runs_total', `check="${check}"`) - runs0
-  const cpu = await metric(agent.port, 'process_cpu_seconds_total') - cpu0
-  const dur = await metric(agent.port, 'kafka_healthz_check_duration_seconds_sum', `check="${check}"`) - dur0
-  return { runs, cpuMsPerRun: (cpu * 1000) / runs, p50DurationMs: (dur * 1000) / runs }
-}
 
 async function main (): Promise<void> {
   const { values } = parseArgs({ strict: false, options: { seconds: { type: 'string', default: '30' } } })
@@ -34,19 +22,19 @@ async function main (): Promise<void> {
     const w = await new ConnectStandIn().start()
     for (let i = 0; i < connectors; i++) w.add(`connector-${i}`, { tasks })
     const agent = await startAgent(['--connect-url', w.url, '--interval', '500ms', '--timeout', '400ms'])
-    const r = await perRun(agent, 'connectors', seconds)
-    rows.push(`| Connect | ${connectors} connectors x ${tasks} tasks | ${r.runs} | ${r.cpuMsPerRun.toFixed(2)} | ${r.p50DurationMs.toFixed(1)} |`)
+    const r = await costPerRun(agent, 'connectors', seconds)
+    rows.push(`| Connect | ${connectors} connectors x ${tasks} tasks | ${r.runs} | ${r.cpuMsPerRun.toFixed(2)} | ${r.meanDurationMs.toFixed(1)} |`)
     agent.proc.kill('SIGKILL')
     await w.stop()
   }
 
   const cluster = await MockCluster.start(3)
   const agent = await startAgent(['--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1', '--interval', '200ms', '--timeout', '150ms'])
-  const none = await perRun(agent, 'registered', seconds)
-  rows.push(`| broker | no topics | ${none.runs} | ${none.cpuMsPerRun.toFixed(2)} | ${none.p50DurationMs.toFixed(1)} |`)
+  const none = await costPerRun(agent, 'registered', seconds)
+  rows.push(`| broker | no topics | ${none.runs} | ${none.cpuMsPerRun.toFixed(2)} | ${none.meanDurationMs.toFixed(1)} |`)
   await cluster.topic('big', 10_000, 3)
-  const big = await perRun(agent, 'registered', seconds)
-  rows.push(`| broker | 1 topic, 10,000 partitions | ${big.runs} | ${big.cpuMsPerRun.toFixed(2)} | ${big.p50DurationMs.toFixed(1)} |`)
+  const big = await costPerRun(agent, 'registered', seconds)
+  rows.push(`| broker | 1 topic, 10,000 partitions | ${big.runs} | ${big.cpuMsPerRun.toFixed(2)} | ${big.meanDurationMs.toFixed(1)} |`)
   agent.proc.kill('SIGKILL')
   await cluster.stop()
 

@@ -38,3 +38,19 @@ export function cpuModel (): string {
   const m = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))
   return m?.[1] ?? 'unknown CPU'
 }
+
+/**
+ * The agent's CPU per run of `check` and the run's mean duration, over `seconds` after a 3 s
+ * warm-up (JIT, connections). CPU includes the agent's idle overhead between runs.
+ */
+export async function costPerRun (agent: RunningAgent, check: string, seconds: number): Promise<{ runs: number, cpuMsPerRun: number, meanDurationMs: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  const cpu0 = await metric(agent.port, 'process_cpu_seconds_total')
+  const runs0 = await metric(agent.port, 'kafka_healthz_check_runs_total', `check="${check}"`)
+  const dur0 = await metric(agent.port, 'kafka_healthz_check_duration_seconds_sum', `check="${check}"`)
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+  const runs = await metric(agent.port, 'kafka_healthz_check_runs_total', `check="${check}"`) - runs0
+  const cpu = await metric(agent.port, 'process_cpu_seconds_total') - cpu0
+  const dur = await metric(agent.port, 'kafka_healthz_check_duration_seconds_sum', `check="${check}"`) - dur0
+  return { runs, cpuMsPerRun: (cpu * 1000) / runs, meanDurationMs: (dur * 1000) / runs }
+}

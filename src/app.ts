@@ -13,6 +13,9 @@
  *   GET /metrics   200 Prometheus text format.
  *   GET /ping      200 "ok": the agent's own liveness, independent of any peer; 503 when the
  *                  agent's check loop is stuck (STALE), which /livez deliberately ignores.
+ *   GET /prestop   the broker's preStop hook: blocks until stopping the broker takes no partition
+ *                  below min.insync.replicas (or --prestop-timeout), failing /readyz meanwhile.
+ *                  The one handler that waits, and it waits on the cache, not on Kafka.
  *   GET /          200 this list, for people with curl.
  * GET and HEAD only: other methods on these paths get 405, unknown paths 404.
  */
@@ -20,10 +23,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino'
 import type { Agent } from './agent'
 import { connectorRoutes } from './http/connector-routes'
+import { prestopRoutes } from './http/prestop-routes'
 import { probeRoutes } from './http/probe-routes'
 import { statusRoutes } from './http/status-routes'
 
-const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|connectors\/[^/]+|status|metrics|ping)?$/
+const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|connectors\/[^/]+|status|metrics|ping|prestop)?$/
 
 export interface AppDeps {
   readonly agent: Agent
@@ -59,6 +63,7 @@ export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
   probeRoutes(app, agent)
   statusRoutes(app, agent)
   connectorRoutes(app, agent)
+  prestopRoutes(app, agent, logger)
 
   app.get('/metrics', async (_req, reply) => {
     const body = await agent.metrics.registry.metrics()

@@ -30,7 +30,7 @@ t.test('--help and --version exit 0', async (t) => {
 t.test('one-shot check: exit 0 when healthy, 1 with the reason when not', async (t) => {
   const ok = await runCli(['check', '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1', '--min-brokers', '3'])
   t.equal(ok.code, 0, ok.stderr)
-  t.equal(ok.stdout, '[+]reachable ok\n[+]registered ok\nreadyz check passed\n')
+  t.equal(ok.stdout, '[+]reachable ok\n[+]registered ok\n[+]in-sync ok\nreadyz check passed\n')
   t.equal(ok.stderr, '', 'no log noise on success')
 
   const few = await runCli(['check', '--kafka-brokers', cluster.address(1), '--min-brokers', '5'])

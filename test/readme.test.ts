@@ -27,7 +27,7 @@ t.test('the README metrics table lists exactly the metrics the agent registers',
   const section = /## Metrics\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? ''
   const rows = [...section.matchAll(/^\| `(kafka_healthz_\w+)` \| (\w+) \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''])
   t.ok(rows.length >= 10, 'found the table')
-  const metrics = createMetrics('0.0.0', () => ({ views: () => [], probe: (probe) => ({ probe, ok: true, lines: [], unknownExcludes: [] }) }), { connectMaxConnectors: 10 })
+  const metrics = createMetrics('0.0.0', () => ({ views: () => [], probe: (probe) => ({ probe, ok: true, lines: [], unknownExcludes: [] }) }), { connectMaxConnectors: 10, cluster: true })
   const registered = (await metrics.registry.getMetricsAsJSON())
     .filter((m) => m.name.startsWith('kafka_healthz_'))
     .map((m) => [m.name, String(m.type)])

@@ -14,7 +14,7 @@ const REASON_BY_KIND: Record<BrokerErrorKind, Exclude<Reason, 'OK'>> = {
   aborted: 'TIMEOUT',
 }
 
-function failed (address: string, err: unknown): CheckResult {
+export function brokerFailure (address: string, err: unknown): CheckResult {
   const kind = err instanceof BrokerError ? err.kind : 'unreachable'
   const message = err instanceof Error ? err.message : String(err)
   return fail(REASON_BY_KIND[kind], `broker ${address}: ${message}`)
@@ -45,7 +45,7 @@ export function reachableCheck ({ client, target }: BrokerChecksDeps): Check {
         if (err instanceof BrokerError && (err.kind === 'tls' || err.kind === 'auth')) {
           return pass(`broker ${target.address} answers, but refused the agent's ${err.kind === 'tls' ? 'TLS handshake' : 'credentials'}: ${err.message}`)
         }
-        return failed(target.address, err)
+        return brokerFailure(target.address, err)
       }
     },
   }
@@ -65,7 +65,7 @@ export function registeredCheck ({ client, target, onBrokerCount }: BrokerChecks
         meta = await client.clusterMetadata(signal)
       } catch (err) {
         onBrokerCount?.(undefined)
-        return failed(target.address, err)
+        return brokerFailure(target.address, err)
       }
       const ids = meta.brokers.map((b) => b.nodeId).sort((a, b) => a - b)
       const details = { clusterId: meta.clusterId, brokers: meta.brokers, brokerId: target.brokerId ?? null, minBrokers: target.minBrokers }

@@ -9,6 +9,8 @@ export type ProbeWiring = Readonly<Record<ProbeName, readonly string[]>>
 
 export interface Lifecycle {
   shuttingDown: boolean
+  /** GET /prestop calls waiting for a safe stop: readiness fails meanwhile, so clients move away. */
+  stopping: number
 }
 
 export interface ProbeLine {
@@ -33,6 +35,14 @@ const SHUTDOWN_LINE: ProbeLine = {
   excluded: false,
   reason: 'SHUTTING_DOWN',
   message: 'the agent received SIGTERM and is draining',
+}
+
+const PRESTOP_LINE: ProbeLine = {
+  name: 'prestop',
+  ok: false,
+  excluded: false,
+  reason: 'SHUTTING_DOWN',
+  message: 'preStop: waiting until stopping this broker takes no partition below min.insync.replicas',
 }
 
 /**
@@ -67,6 +77,7 @@ export class Probes {
     }
     // Draining applies to /readyz/<check> too: whichever form a pod spec uses must fail on SIGTERM.
     if (probe === 'readyz' && this.lifecycle.shuttingDown) lines.push(SHUTDOWN_LINE)
+    if (probe === 'readyz' && this.lifecycle.stopping > 0) lines.push(PRESTOP_LINE)
     return {
       probe,
       ok: lines.every((l) => l.ok || l.excluded),

@@ -10,7 +10,32 @@ export interface BrokerClient {
   ping: (signal: AbortSignal) => Promise<void>
   /** The brokers the local broker lists in its metadata. Asks for no topics, so the cost does not grow with them. */
   clusterMetadata: (signal: AbortSignal) => Promise<ClusterMetadata>
+  /**
+   * Every partition of every topic as the local broker's metadata has it: leader, replicas, ISR.
+   * One Metadata request; its cost grows with partitions, so only the in-sync check asks.
+   */
+  topicsMetadata: (signal: AbortSignal) => Promise<TopicsMetadata>
+  /**
+   * min.insync.replicas of these topics, in one DescribeConfigs request to the local broker.
+   * Throws when the broker will not say (no DescribeConfigs ACL, an old or mock broker): the
+   * caller then falls back to a configured value.
+   */
+  minInsyncReplicas: (topics: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, number>>
   close: () => Promise<void>
+}
+
+export interface PartitionState {
+  readonly topic: string
+  readonly partition: number
+  /** -1 when the partition has no leader (offline). */
+  readonly leader: number
+  readonly replicas: readonly number[]
+  readonly isr: readonly number[]
+}
+
+export interface TopicsMetadata {
+  readonly brokers: readonly BrokerInfo[]
+  readonly partitions: readonly PartitionState[]
 }
 
 export interface BrokerInfo {

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { KafkaTarget } from '../config/resolve'
-import { BrokerError, type BrokerClient, type ClusterMetadata } from './broker-client'
+import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './broker-client'
 
 /**
  * BrokerClient on kafkajs 2.2.4. The one file that knows kafkajs.
@@ -160,10 +160,46 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       }
       return toClusterMetadata(await b.connectionPool.send(meta))
     }),
+    // kafkajs's own metadata([]) sends null, i.e. every topic: exactly what this call wants.
+    topicsMetadata: async (signal) => await main.call(signal, async (b) => toTopicsMetadata(await b.metadata([]))),
+    minInsyncReplicas: async (topics, signal) => await main.call(signal, async (b) => {
+      if (topics.length === 0) return new Map<string, number>()
+      const res = await b.describeConfigs({
+        resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [MIN_ISR] })),
+        includeSynonyms: false,
+      })
+      return toMinIsr(res)
+    }),
     close: async () => {
       await Promise.all([main.close(), ping.close()])
     },
   }
+}
+
+/** DescribeConfigs resource type of a topic (ConfigResource.Type.TOPIC). */
+const TOPIC_RESOURCE = 2
+const MIN_ISR = 'min.insync.replicas'
+
+function toTopicsMetadata (raw: unknown): TopicsMetadata {
+  const r = raw as { topicMetadata?: Array<{ topic: string, topicErrorCode?: number, partitionMetadata?: Array<{ partitionId: number, leader: number, replicas?: number[], isr?: number[] }> }> }
+  if (!Array.isArray(r.topicMetadata)) throw new BrokerError('protocol', 'metadata response has no topic list')
+  const partitions: PartitionState[] = []
+  for (const t of r.topicMetadata) {
+    for (const p of t.partitionMetadata ?? []) {
+      partitions.push({ topic: t.topic, partition: p.partitionId, leader: p.leader, replicas: p.replicas ?? [], isr: p.isr ?? [] })
+    }
+  }
+  return { brokers: toClusterMetadata(raw).brokers, partitions }
+}
+
+function toMinIsr (raw: unknown): Map<string, number> {
+  const r = raw as { resources?: Array<{ resourceName: string, configEntries?: Array<{ configName: string, configValue: string | null }> }> }
+  const out = new Map<string, number>()
+  for (const res of r.resources ?? []) {
+    const value = Number(res.configEntries?.find((e) => e.configName === MIN_ISR)?.configValue)
+    if (Number.isInteger(value) && value > 0) out.set(res.resourceName, value)
+  }
+  return out
 }
 
 function toClusterMetadata (raw: unknown): ClusterMetadata {

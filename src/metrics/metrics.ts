@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RunRecord } from '../checks/verdict'
 import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
 import type { CheckView } from '../checks/runner'
+import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics'
 import { createConnectMetrics, type ConnectMetrics } from './connect-metrics'
 
 /**
@@ -21,12 +22,14 @@ export interface Metrics {
   readonly registry: Registry
   /** Present when the Connect checks are enabled. */
   readonly connect: ConnectMetrics | undefined
+  /** Cluster view and /prestop: present with the broker checks. */
+  readonly cluster: ClusterMetrics | undefined
   observeRun: (check: string, run: RunRecord) => void
   probeRequest: (endpoint: string, code: number) => void
   setBrokerCount: (count: number | undefined, clusterId?: string | null) => void
 }
 
-export function createMetrics (version: string, source: () => VerdictSource, opts: { connectMaxConnectors?: number } = {}): Metrics {
+export function createMetrics (version: string, source: () => VerdictSource, opts: { connectMaxConnectors?: number, cluster?: boolean } = {}): Metrics {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
@@ -102,6 +105,7 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
   return {
     registry,
     connect: opts.connectMaxConnectors === undefined ? undefined : createConnectMetrics(METRIC_PREFIX, registry, opts.connectMaxConnectors),
+    cluster: opts.cluster === true ? createClusterMetrics(METRIC_PREFIX, registry) : undefined,
     observeRun (check, run) {
       duration.observe({ check }, run.durationMs / 1000)
       lastRun.set({ check }, run.finishedAt / 1000)

@@ -127,7 +127,8 @@ for (const w of workloads) {
       t.ok(secret !== undefined && key in { ...secret.stringData, ...secret.data }, `${f} comes from Secret ${String(volume?.secret?.secretName)} key ${key}`)
     }
 
-    const agent = createAgent(config, { logger: createLogger('silent') })
+    // prestopTimeout 0: GET /prestop answers at once (this agent runs no checks to wait for).
+    const agent = createAgent({ ...config, prestopTimeout: 0 }, { logger: createLogger('silent') })
     const app = buildApp({ agent, logger: createLogger('silent') })
     t.teardown(async () => { await app.close(); await agent.close() })
     const probes: Array<[string, IProbe]> = []
@@ -223,8 +224,7 @@ t.test('the KRaft StatefulSet', async (t) => {
   t.equal(config.kafka?.brokerId, 2, 'the agent derives the same node id from the pod name')
 
   const grace = sts.spec.template.spec.terminationGracePeriodSeconds ?? 30
-  const preStop = kafka?.lifecycle?.preStop
-  const sleep = Number(preStop?.exec?.command?.at(-1) ?? 0)
-  t.ok(grace >= sleep + 120, `terminationGracePeriodSeconds ${grace} leaves at least 2 minutes for controlled shutdown after the ${sleep}s preStop`)
-  t.ok(preStop !== undefined, 'has a preStop hook')
+  t.equal(kafka?.lifecycle?.preStop?.httpGet?.path, '/prestop', 'the broker stops only when that takes no partition below min ISR')
+  t.equal(config.inSync, true, 'readiness includes the in-sync check')
+  t.ok(grace >= config.prestopTimeout / 1000 + 120, `terminationGracePeriodSeconds ${grace} leaves at least 2 minutes for controlled shutdown after a ${config.prestopTimeout / 1000}s preStop`)
 })

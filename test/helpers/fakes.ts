@@ -1,4 +1,4 @@
-import { BrokerError, type BrokerClient, type BrokerErrorKind, type ClusterMetadata } from '../../src/clients/broker-client'
+import { BrokerError, type BrokerClient, type BrokerErrorKind, type ClusterMetadata, type PartitionState, type TopicsMetadata } from '../../src/clients/broker-client'
 import type { Check, CheckResult } from '../../src/checks/check'
 
 /** A BrokerClient whose answers a test sets; for the unit tests of our own logic only. */
@@ -25,7 +25,30 @@ export class FakeBrokerClient implements BrokerClient {
     brokers: this.brokers.map((nodeId) => ({ nodeId, host: `kafka-${nodeId}`, port: 9092, rack: null })),
   }))
 
+  /** Every partition in the metadata; tests shrink ISRs here, which no mock broker can do. */
+  partitions: PartitionState[] = []
+  /** min.insync.replicas the broker describes; an error stands for a refusal (ACL, unsupported). */
+  minIsr: Map<string, number> | { kind: BrokerErrorKind, message: string } = new Map()
+  describeCalls = 0
+
+  topicsMetadata = async (signal: AbortSignal): Promise<TopicsMetadata> => await this.answer(signal, () => ({
+    brokers: this.brokers.map((nodeId) => ({ nodeId, host: `kafka-${nodeId}`, port: 9092, rack: null })),
+    partitions: this.partitions.map((p) => ({ ...p, replicas: [...p.replicas], isr: [...p.isr] })),
+  }))
+
+  minInsyncReplicas = async (topics: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, number>> => await this.answer(signal, () => {
+    this.describeCalls++
+    const m = this.minIsr
+    if (!(m instanceof Map)) throw new BrokerError(m.kind, m.message)
+    return new Map([...m].filter(([t]) => topics.includes(t)))
+  })
+
   close = async (): Promise<void> => { this.closed++; await Promise.resolve() }
+}
+
+/** A partition for FakeBrokerClient: `topic-N` replicated on `replicas`, ISR `isr`, first replica leads. */
+export function partition (topic: string, n: number, replicas: number[], isr: number[] = replicas, leader = isr[0] ?? -1): PartitionState {
+  return { topic, partition: n, leader, replicas, isr }
 }
 
 /** A check that answers what the test queues, optionally after a delay or never. */

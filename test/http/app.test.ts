@@ -18,7 +18,7 @@ t.test('probe answers: ok, verbose, per check, exclude', async (t) => {
   t.equal(ok.body, 'ok\n')
   t.equal(ok.headers['content-type'], 'text/plain; charset=utf-8')
   t.equal(ok.headers['cache-control'], 'no-store')
-  t.equal((await a.app.inject({ url: '/readyz?verbose' })).body, '[+]reachable ok\n[+]registered ok\nreadyz check passed\n')
+  t.equal((await a.app.inject({ url: '/readyz?verbose' })).body, '[+]reachable ok\n[+]registered ok\n[+]in-sync ok\nreadyz check passed\n')
   t.equal((await a.app.inject({ url: '/livez?verbose' })).body, '[+]reachable ok\nlivez check passed\n')
 
   client.brokers = [2, 3]
@@ -26,7 +26,7 @@ t.test('probe answers: ok, verbose, per check, exclude', async (t) => {
   const bad = await a.app.inject({ url: '/readyz' })
   t.equal(bad.statusCode, 503)
   t.equal(bad.headers['retry-after'], '60')
-  t.equal(bad.body, '[+]reachable ok\n[-]registered failed: BROKER_NOT_REGISTERED: broker id 1 is not in the cluster metadata (brokers: 2,3)\nreadyz check failed\n')
+  t.equal(bad.body, '[+]reachable ok\n[-]registered failed: BROKER_NOT_REGISTERED: broker id 1 is not in the cluster metadata (brokers: 2,3)\n[+]in-sync ok\nreadyz check failed\n')
   t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'liveness ignores cluster state')
   t.equal((await a.app.inject({ url: '/readyz/reachable' })).statusCode, 200)
   t.equal((await a.app.inject({ url: '/readyz/registered' })).statusCode, 503)
@@ -145,7 +145,7 @@ t.test('/status: every check with its last run and details, config without secre
   t.equal(s.config.kafkaSaslPassword, '<redacted>')
   t.equal(s.config.kafkaSaslUsername, 'agent')
   t.equal(s.config.interval, '1m')
-  t.same(s.probes.readyz, { ok: true, checks: ['reachable', 'registered'] })
+  t.same(s.probes.readyz, { ok: true, checks: ['reachable', 'registered', 'in-sync'] })
   t.equal(s.checks.registered.ok, true)
   t.equal(s.checks.registered.lastRun.reason, 'OK')
   t.type(s.checks.registered.lastRun.durationMs, 'number')

@@ -39,7 +39,7 @@ t.test('a healthy broker is live, ready and started', async (t) => {
     t.equal(res.body, 'ok\n', url)
   }
   const verbose = await a.app.inject({ url: '/readyz?verbose' })
-  t.match(verbose.body, /\[\+\]reachable ok\n\[\+\]registered ok\nreadyz check passed/)
+  t.match(verbose.body, /\[\+\]reachable ok\n\[\+\]registered ok\n\[\+\]in-sync ok\nreadyz check passed/)
   const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
   t.match(status.checks.registered.lastRun.message, 'broker id 1 registered; 3 brokers (1,2,3)')
   t.same(status.checks.registered.lastRun.details.brokers.map((b: { nodeId: number }) => b.nodeId), [1, 2, 3])
@@ -174,4 +174,41 @@ t.test('an idle connection does not spin a 1 ms timer (kafkajs RequestQueue bug,
     globalThis.setTimeout = original
   }
   t.ok(short < 20, `${short} timers of 1 ms or less armed in 400 ms of idling`)
+})
+
+t.test('in-sync and /prestop against real brokers: all in sync, safe to stop at once', async (t) => {
+  await cluster.topic('insync-orders', 6, 3)
+  const a = await agentFor(2)
+  t.teardown(a.close)
+  await waitForBody(a.app, '/readyz?verbose', '[+]in-sync ok', 5000)
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body) as { checks: Record<string, { message: string, lastRun: { details: { replicated: number, minIsrSource: string } } }> }
+  const inSync = status.checks['in-sync']
+  t.match(inSync?.message, /^broker 2 is in the ISR of all \d+ partitions it replicates$/)
+  t.ok((inSync?.lastRun.details.replicated ?? 0) >= 6, 'replicates every partition of a 3-replica topic')
+  t.equal(inSync?.lastRun.details.minIsrSource, 'option', 'the mock answers no DescribeConfigs: the option stands in')
+
+  const started = Date.now()
+  const res = await a.app.inject({ url: '/prestop' })
+  t.equal(res.statusCode, 200)
+  t.match(res.body, 'safe to stop broker 2')
+  t.ok(Date.now() - started < 1000, 'answered at once')
+
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, /kafka_healthz_kafka_partitions\{broker="2"\} ([6-9]|\d\d+)/)
+  t.match(metrics, 'kafka_healthz_kafka_offline_partitions{broker="2"} 0')
+  t.match(metrics, 'kafka_healthz_kafka_out_of_sync_partitions{broker="2"} 0')
+})
+
+t.test('the advertised-address check against real listeners', async (t) => {
+  const a = await agentFor(3)
+  t.teardown(a.close)
+  await waitForBody(a.app, '/status', '"advertised":{"ok":true', 5000)
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body) as { checks: Record<string, { message: string }> }
+  t.match(status.checks.advertised?.message, new RegExp(`^advertised address ${cluster.address(3).replace(/[.]/g, '\\.')} \\(127\\.0\\.0\\.1\\) accepts Kafka connections$`))
+  t.notMatch((await a.app.inject({ url: '/readyz?verbose' })).body, 'advertised', 'status only by default')
+  t.match((await a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_check_up{check="advertised"} 1')
+
+  const ready = await agentFor(3, ['--advertised-check', 'readiness'])
+  t.teardown(ready.close)
+  await waitForBody(ready.app, '/readyz?verbose', '[+]advertised ok', 5000)
 })

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Agent } from '../agent'
+import { listSome, minIsrOf, partitionName, unsafeToStop, type ClusterView } from '../checks/in-sync'
+import { selector } from '../checks/glob'
+
+/**
+ * GET /prestop: the broker container's preStop hook (httpGet). It blocks until stopping this
+ * broker takes no partition below min.insync.replicas (it is in no ISR that has no member to
+ * spare), or until --prestop-timeout, and then answers: 200 when safe, 503 with the reason when
+ * it gave up, so a pod is never stuck and `kubectl describe pod` shows why (FailedPreStopHook).
+ * While it waits, /readyz fails, so clients and the Service move away first.
+ *
+ * It reads the in-sync check's cluster view and re-decides at each new run; it never asks the
+ * broker itself.
+ */
+export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logger): void {
+  // Server shutdown must not wait out a long preStop: end the waits when the app closes.
+  const closing = new AbortController()
+  app.addHook('preClose', (done) => { closing.abort(); done() })
+
+  const excluded = selector(agent.config.inSyncExcludeTopics)
+  const included = agent.config.inSyncExcludeTopics.length === 0 ? () => true : (t: string) => !excluded(t)
+
+  app.get('/prestop', async (_req, reply) => {
+    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store')
+    const store = agent.clusterView
+    const cluster = agent.metrics.cluster
+    if (store === undefined) {
+      cluster?.prestop('not_applicable', 0)
+      return await reply.send('nothing to wait for: the in-sync check is off (it needs --kafka-broker-id)\n')
+    }
+
+    const started = performance.now()
+    const gone = new AbortController()
+    // The kubelet gave up (or a person pressed ^C): stop waiting. The response's close, not the
+    // request's: a request stream closes as soon as its (empty) body has been read.
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort() })
+    const signal = AbortSignal.any([AbortSignal.timeout(agent.config.prestopTimeout), closing.signal, gone.signal])
+    const waited = (): string => `${((performance.now() - started) / 1000).toFixed(1)}s`
+    agent.lifecycle.stopping++
+    let first = true
+    try {
+      for (;;) {
+        const view = store.latest
+        const unsafe = view === undefined ? undefined : unsafeToStop(view, included)
+        if (view !== undefined && unsafe?.length === 0) {
+          cluster?.prestop('safe', (performance.now() - started) / 1000)
+          const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas (waited ${waited()})`
+          logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
+          return await reply.send(`${message}\n`)
+        }
+        const why = view === undefined || unsafe === undefined
+          ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
+          : describeUnsafe(view, unsafe)
+        if (signal.aborted) {
+          cluster?.prestop('timeout', (performance.now() - started) / 1000)
+          const message = `gave up after ${waited()} (--prestop-timeout ${agent.config.prestopTimeout}ms): ${why}`
+          logger.warn({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
+          return await reply.code(503).send(`${message}\n`)
+        }
+        if (first) logger.info({ timeoutMs: agent.config.prestopTimeout }, `preStop: waiting before the broker stops: ${why}`)
+        first = false
+        await store.next(signal)
+      }
+    } finally {
+      agent.lifecycle.stopping--
+    }
+  })
+}
+
+function describeUnsafe (view: ClusterView, unsafe: ClusterView['partitions']): string {
+  const names = unsafe.map((p) => `${partitionName(p)} (ISR ${p.isr.join(',')}; min ${minIsrOf(view, p.topic)})`)
+  return `stopping broker ${view.brokerId} would take ${unsafe.length} partition${unsafe.length === 1 ? '' : 's'} below min.insync.replicas: ${listSome(names)}`
+}
