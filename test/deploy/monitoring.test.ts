@@ -143,7 +143,8 @@ t.before(async () => {
       worker.fault = 'none'
       await a.agent.runner.runCycle()
       const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
-      for (const path of ['/livez', '/readyz', '/startupz']) await (await fetch(`${address}${path}`)).text()
+      // /prestop too: its counter has series only once a preStop was answered (safe at once here).
+      for (const path of ['/livez', '/readyz', '/startupz', '/prestop']) await (await fetch(`${address}${path}`)).text()
       const res = await fetch(`${address}/metrics`)
       metricsContentType = res.headers.get('content-type') ?? ''
       metricsText = await res.text()
