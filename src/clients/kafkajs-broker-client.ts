@@ -123,8 +123,10 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
         try {
           return await Promise.race([attempt, aborted])
         } catch (err) {
-          reset(conn)
-          throw classify(err)
+          const e = classify(err)
+          // A protocol error is an answer: the socket is fine, and other checks share it.
+          if (e.kind !== 'protocol') reset(conn)
+          throw e
         } finally {
           if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
           attempt.catch(() => {}) // the loser of the race must not become an unhandled rejection
@@ -160,20 +162,35 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       }
       return toClusterMetadata(await b.connectionPool.send(meta))
     }),
-    // kafkajs's own metadata([]) sends null, i.e. every topic: exactly what this call wants.
-    topicsMetadata: async (signal) => await main.call(signal, async (b) => toTopicsMetadata(await b.metadata([]))),
+    // An empty topic list, encoded by kafkajs as null: every topic, which is what this call wants.
+    topicsMetadata: async (signal) => await main.call(signal, async (b) => {
+      const req = b.lookupRequest(apiKeys.Metadata as number, requests.Metadata)({ topics: [], allowAutoTopicCreation: false })
+      return toTopicsMetadata(await b.connectionPool.send(lenient(req)))
+    }),
     minInsyncReplicas: async (topics, signal) => await main.call(signal, async (b) => {
       if (topics.length === 0) return new Map<string, number>()
-      const res = await b.describeConfigs({
+      const req = b.lookupRequest(apiKeys.DescribeConfigs as number, requests.DescribeConfigs)({
         resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [MIN_ISR] })),
         includeSynonyms: false,
       })
-      return toMinIsr(res)
+      return toMinIsr(await b.connectionPool.send(lenient(req)))
     }),
     close: async () => {
       await Promise.all([main.close(), ping.close()])
     },
   }
+}
+
+/**
+ * kafkajs's response parsers throw on the first error code anywhere in a response: one
+ * leaderless partition (LEADER_NOT_AVAILABLE) would fail the whole Metadata answer, and one
+ * deleted or forbidden topic the whole DescribeConfigs answer. We read per-partition and
+ * per-topic errors ourselves instead. A new response object: kafkajs's are shared modules.
+ */
+type ProtocolRequest = ReturnType<ReturnType<Broker['lookupRequest']>>
+
+export function lenient (req: ProtocolRequest): ProtocolRequest {
+  return { request: req.request, response: { ...(req.response as Record<string, unknown>), parse: async (data: unknown) => await Promise.resolve(data) } }
 }
 
 /** DescribeConfigs resource type of a topic (ConfigResource.Type.TOPIC). */
@@ -193,9 +210,12 @@ function toTopicsMetadata (raw: unknown): TopicsMetadata {
 }
 
 function toMinIsr (raw: unknown): Map<string, number> {
-  const r = raw as { resources?: Array<{ resourceName: string, configEntries?: Array<{ configName: string, configValue: string | null }> }> }
+  const r = raw as { resources?: Array<{ errorCode?: number, resourceName: string, configEntries?: Array<{ configName: string, configValue: string | null }> }> }
   const out = new Map<string, number>()
+  // A topic the broker would not describe (deleted meanwhile, no ACL) is left out: the caller
+  // uses the configured value for it alone.
   for (const res of r.resources ?? []) {
+    if ((res.errorCode ?? 0) !== 0) continue
     const value = Number(res.configEntries?.find((e) => e.configName === MIN_ISR)?.configValue)
     if (Number.isInteger(value) && value > 0) out.set(res.resourceName, value)
   }

@@ -18,9 +18,7 @@ declare module 'kafkajs/src/broker' {
     connect (): Promise<void>
     disconnect (): Promise<void>
     apiVersions (): Promise<unknown>
-    metadata (topics: string[]): Promise<unknown>
-    describeConfigs (args: { resources: Array<{ type: number, name: string, configNames: string[] }>, includeSynonyms: boolean }): Promise<unknown>
-    lookupRequest (apiKey: number, definition: unknown): (args: { topics: string[], allowAutoTopicCreation: boolean }) => ProtocolRequest
+    lookupRequest (apiKey: number, definition: unknown): (args: Record<string, unknown>) => ProtocolRequest
   }
   export = Broker
 }

@@ -72,6 +72,8 @@ export class MockCluster {
   async up (id: number): Promise<void> { await this.command(`up ${id}`) }
   async rtt (id: number, ms: number): Promise<void> { await this.command(`rtt ${id} ${ms}`) }
   async topic (name: string, partitions: number, replicas: number): Promise<void> { await this.command(`topic ${name} ${partitions} ${replicas}`) }
+  /** -1 leaves the partition without a leader: the broker answers LEADER_NOT_AVAILABLE for it. */
+  async leader (topic: string, partition: number, id: number): Promise<void> { await this.command(`leader ${topic} ${partition} ${id}`) }
 
   /** Freezes every broker: sockets stay open but nothing answers, as with a peer gone without FIN. */
   freeze (): void { this.proc.kill('SIGSTOP') }

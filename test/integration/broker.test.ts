@@ -212,3 +212,14 @@ t.test('the advertised-address check against real listeners', async (t) => {
   t.teardown(ready.close)
   await waitForBody(ready.app, '/readyz?verbose', '[+]advertised ok', 5000)
 })
+
+t.test('a leaderless partition elsewhere: in-sync still judges the rest, and the metric counts it', async (t) => {
+  await cluster.topic('leaderless', 2, 3)
+  await cluster.leader('leaderless', 0, -1)
+  const a = await agentFor(1)
+  t.teardown(a.close)
+  // (The mock sends leader -1 without an error code; the error-code path is in test/clients.)
+  await waitForBody(a.app, '/readyz?verbose', '[+]in-sync ok', 5000)
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, 'kafka_healthz_kafka_offline_partitions{broker="1"} 1')
+})
