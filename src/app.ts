@@ -73,6 +73,9 @@ export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?', 1)[0] ?? ''
     reply.type('text/plain; charset=utf-8')
+    if (path === '/prestop' && req.method !== 'GET') {
+      return reply.code(405).header('allow', 'GET').send(`method ${req.method} not allowed; use GET\n`)
+    }
     if (KNOWN_PATH.test(path) && req.method !== 'GET' && req.method !== 'HEAD') {
       return reply.code(405).header('allow', 'GET, HEAD').send(`method ${req.method} not allowed; use GET or HEAD\n`)
     }

@@ -54,17 +54,20 @@ export function clusterCounts (view: ClusterView): ClusterCounts {
 }
 
 /**
- * Partitions that stopping this broker would take below min.insync.replicas: it is in their ISR
- * and the ISR is exactly at the minimum, no member to spare. Partitions where it is not in the
- * ISR lose nothing; those already below the minimum cannot be saved by waiting (acks=all already
- * fails there, and the under-min-ISR metric says so).
+ * Partitions that stopping this broker would leave below min.insync.replicas, and that waiting
+ * can still help: it is in their ISR, the ISR has no member to spare (at or below the minimum),
+ * and a replica outside the ISR could still catch up. Those already short of replicas for good
+ * (every replica in the ISR, as with replication factor = min.insync.replicas) cannot be helped
+ * by waiting: `stuck` lists them so /prestop can say so, without holding the stop for them.
  */
-export function unsafeToStop (view: ClusterView, included: (topic: string) => boolean): PartitionState[] {
-  return view.partitions.filter((p) => {
-    if (!included(p.topic) || !p.isr.includes(view.brokerId)) return false
-    const min = minIsrOf(view, p.topic)
-    return p.isr.length >= min && p.isr.length - 1 < min
-  })
+export function stopRisk (view: ClusterView, included: (topic: string) => boolean): { unsafe: PartitionState[], stuck: PartitionState[] } {
+  const unsafe: PartitionState[] = []
+  const stuck: PartitionState[] = []
+  for (const p of view.partitions) {
+    if (!included(p.topic) || !p.isr.includes(view.brokerId) || p.isr.length > minIsrOf(view, p.topic)) continue
+    if (p.replicas.length > p.isr.length) unsafe.push(p); else stuck.push(p)
+  }
+  return { unsafe, stuck }
 }
 
 export const partitionName = (p: PartitionState): string => `${p.topic}-${p.partition}`

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Agent } from '../agent'
-import { listSome, minIsrOf, partitionName, unsafeToStop, type ClusterView } from '../checks/in-sync'
+import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView } from '../checks/in-sync'
 import { selector } from '../checks/glob'
 
 /**
@@ -22,7 +22,8 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
   const excluded = selector(agent.config.inSyncExcludeTopics)
   const included = agent.config.inSyncExcludeTopics.length === 0 ? () => true : (t: string) => !excluded(t)
 
-  app.get('/prestop', async (_req, reply) => {
+  // GET only: a HEAD would start a wait (and fail readiness) just the same.
+  app.get('/prestop', { exposeHeadRoute: false }, async (_req, reply) => {
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store')
     const store = agent.clusterView
     const cluster = agent.metrics.cluster
@@ -43,10 +44,14 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
     try {
       for (;;) {
         const view = store.latest
-        const unsafe = view === undefined ? undefined : unsafeToStop(view, included)
-        if (view !== undefined && unsafe?.length === 0) {
+        const risk = view === undefined ? undefined : stopRisk(view, included)
+        const unsafe = risk?.unsafe
+        if (view !== undefined && risk !== undefined && risk.unsafe.length === 0) {
           cluster?.prestop('safe', (performance.now() - started) / 1000)
-          const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas (waited ${waited()})`
+          const caveat = risk.stuck.length === 0
+            ? ''
+            : `; ${risk.stuck.length} partition${risk.stuck.length === 1 ? ' has' : 's have'} no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes ${risk.stuck.length === 1 ? 'it' : 'them'} below the minimum anyway: ${listSome(risk.stuck.map(partitionName))}`
+          const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up (waited ${waited()})${caveat}`
           logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
           return await reply.send(`${message}\n`)
         }
@@ -54,8 +59,11 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
           ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
           : describeUnsafe(view, unsafe)
         if (signal.aborted) {
-          cluster?.prestop('timeout', (performance.now() - started) / 1000)
-          const message = `gave up after ${waited()} (--prestop-timeout ${agent.config.prestopTimeout}ms): ${why}`
+          // The bound, or the kubelet hanging up, or the agent shutting down: say which.
+          const timedOut = !closing.signal.aborted && !gone.signal.aborted
+          cluster?.prestop(timedOut ? 'timeout' : 'aborted', (performance.now() - started) / 1000)
+          const cause = timedOut ? `--prestop-timeout ${agent.config.prestopTimeout}ms` : closing.signal.aborted ? 'the agent is shutting down' : 'the caller hung up'
+          const message = `gave up after ${waited()} (${cause}): ${why}`
           logger.warn({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
           return await reply.code(503).send(`${message}\n`)
         }
@@ -71,5 +79,5 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
 
 function describeUnsafe (view: ClusterView, unsafe: ClusterView['partitions']): string {
   const names = unsafe.map((p) => `${partitionName(p)} (ISR ${p.isr.join(',')}; min ${minIsrOf(view, p.topic)})`)
-  return `stopping broker ${view.brokerId} would take ${unsafe.length} partition${unsafe.length === 1 ? '' : 's'} below min.insync.replicas: ${listSome(names)}`
+  return `stopping broker ${view.brokerId} would leave ${unsafe.length} partition${unsafe.length === 1 ? '' : 's'} below min.insync.replicas: ${listSome(names)}`
 }

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { ClusterCounts } from '../checks/in-sync'
 
-export const PRESTOP_OUTCOMES = ['safe', 'timeout', 'not_applicable'] as const
+export const PRESTOP_OUTCOMES = ['safe', 'timeout', 'aborted', 'not_applicable'] as const
 export type PrestopOutcome = typeof PRESTOP_OUTCOMES[number]
 
 export interface ClusterMetrics {
@@ -28,7 +28,7 @@ export function createClusterMetrics (prefix: string, registry: Registry): Clust
   ]
   const waits = new Counter({
     name: `${prefix}prestop_waits_total`,
-    help: 'GET /prestop calls by outcome: safe (answered once stopping was safe), timeout (--prestop-timeout ran out), not_applicable (no broker id or in-sync check).',
+    help: 'GET /prestop calls by outcome: safe (answered once stopping was safe), timeout (--prestop-timeout ran out), aborted (the caller hung up or the agent shut down first), not_applicable (no broker id or in-sync check).',
     labelNames: ['outcome'],
     registers,
   })

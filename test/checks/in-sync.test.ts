@@ -1,7 +1,7 @@
 // The in-sync check and the cluster view at our own client seam: no mock broker can shrink an
 // ISR or answer DescribeConfigs, so these cases drive FakeBrokerClient.
 import t from 'tap'
-import { ClusterViewStore, clusterCounts, inSyncCheck, unsafeToStop, type ClusterView, type InSyncDeps } from '../../src/checks/in-sync'
+import { ClusterViewStore, clusterCounts, inSyncCheck, stopRisk, type ClusterView, type InSyncDeps } from '../../src/checks/in-sync'
 import { FakeBrokerClient, partition } from '../helpers/fakes'
 
 function setup (over: Partial<InSyncDeps> = {}): { client: FakeBrokerClient, store: ClusterViewStore, clock: { t: number }, deps: InSyncDeps } {
@@ -109,16 +109,21 @@ t.test('cluster counts: under-replicated, offline, under min ISR, led, out of sy
   t.same(clusterCounts(v), { partitions: 4, underReplicated: 3, offline: 1, underMinIsr: 2, led: 1, replicated: 3, outOfSync: 1 })
 })
 
-t.test('unsafe to stop: in the ISR, and the ISR exactly at the minimum', async (t) => {
+t.test('stop risk: in the ISR, no member to spare, and a replica still to wait for', async (t) => {
   const v = view([
     partition('a', 0, [1, 2, 3]), // ISR 3, min 2: one to spare
-    partition('a', 1, [1, 2, 3], [1, 2]), // ISR 2, min 2: stopping 2 takes it to 1
+    partition('a', 1, [1, 2, 3], [1, 2]), // ISR 2 = min 2: stopping 2 leaves 1; 3 can catch up
     partition('a', 2, [1, 2, 3], [1, 3]), // 2 not in the ISR: nothing to lose
-    partition('b', 0, [2, 1], [2]), // already below min 2: waiting cannot help
+    partition('b', 0, [2, 1, 3], [2]), // already below min 2, but 1 and 3 can rejoin: wait for them
     partition('c', 0, [2, 1], [2, 1]), // c: min 1 → ISR 2 has one to spare
-    partition('skip', 0, [1, 2], [1, 2]),
-  ], { c: 1 })
-  t.same(unsafeToStop(v, (topic) => topic !== 'skip').map((p) => `${p.topic}-${p.partition}`), ['a-1'])
+    partition('d', 0, [2, 1], [2, 1]), // d: RF 2 = min 2, all in sync: nothing to wait for
+    partition('e', 0, [2], [2]), // e: RF 1 = min 1: nothing to wait for
+    partition('skip', 0, [1, 2, 3], [1, 2]),
+  ], { c: 1, d: 2, e: 1 })
+  const risk = stopRisk(v, (topic) => topic !== 'skip')
+  const names = (ps: ClusterView['partitions']): string[] => ps.map((p) => `${p.topic}-${p.partition}`)
+  t.same(names(risk.unsafe), ['a-1', 'b-0'])
+  t.same(names(risk.stuck), ['d-0', 'e-0'])
 })
 
 t.test('the view store wakes waiters on each update and on abort', async (t) => {

@@ -25,7 +25,7 @@ t.test('safe: answers at once', async (t) => {
   const started = Date.now()
   const res = await app.inject({ url: '/prestop' })
   t.equal(res.statusCode, 200)
-  t.match(res.body, /^safe to stop broker 2: no partition it is in the ISR of is at min.insync.replicas \(waited 0\.\ds\)\n$/)
+  t.match(res.body, /^safe to stop broker 2: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up \(waited 0\.\ds\)\n$/)
   t.ok(Date.now() - started < 1000)
   t.match(logs.text, 'preStop: safe to stop broker 2')
   t.match((await app.inject({ url: '/metrics' })).body, 'kafka_healthz_prestop_waits_total{outcome="safe"} 1')
@@ -38,7 +38,7 @@ t.test('unsafe: waits with /readyz failing, answers once the ISR has a member to
   const pending = app.inject({ url: '/prestop' })
   await waitForBody(app, '/readyz', 'prestop failed: SHUTTING_DOWN: preStop: waiting until stopping this broker takes no partition below min.insync.replicas', 2000)
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 503, 'clients move away while it waits')
-  t.match(logs.text, 'preStop: waiting before the broker stops: stopping broker 2 would take 1 partition below min.insync.replicas: orders-0 (ISR 2,3; min 2)')
+  t.match(logs.text, 'preStop: waiting before the broker stops: stopping broker 2 would leave 1 partition below min.insync.replicas: orders-0 (ISR 2,3; min 2)')
   await sleep(200)
   let settled = false
   void pending.then(() => { settled = true })
@@ -54,12 +54,12 @@ t.test('unsafe: waits with /readyz failing, answers once the ISR has a member to
 
 t.test('the bound expires: answers 503 with the reason', async (t) => {
   const client = new FakeBrokerClient()
-  client.partitions = [partition('orders', 0, [1, 2], [2, 1])]
+  client.partitions = [partition('orders', 0, [1, 2, 3], [2, 1])]
   client.minIsr = new Map([['orders', 2]])
   const { app, logs } = await agentWith(client, ['--prestop-timeout', '300ms'])
   const res = await app.inject({ url: '/prestop' })
   t.equal(res.statusCode, 503)
-  t.match(res.body, /^gave up after 0\.\ds \(--prestop-timeout 300ms\): stopping broker 2 would take 1 partition below min.insync.replicas: orders-0 \(ISR 2,1; min 2\)\n$/)
+  t.match(res.body, /^gave up after 0\.\ds \(--prestop-timeout 300ms\): stopping broker 2 would leave 1 partition below min.insync.replicas: orders-0 \(ISR 2,1; min 2\)\n$/)
   t.match(logs.text, '"level":"warn"')
   const metrics = (await app.inject({ url: '/metrics' })).body
   t.match(metrics, 'kafka_healthz_prestop_waits_total{outcome="timeout"} 1')
@@ -78,7 +78,7 @@ t.test('no view (broker unreachable): waits, then says why', async (t) => {
 
 t.test('a topic left out does not hold the stop', async (t) => {
   const client = new FakeBrokerClient()
-  client.partitions = [partition('scratch', 0, [1, 2], [2, 1])]
+  client.partitions = [partition('scratch', 0, [1, 2, 3], [2, 1])]
   const { app } = await agentWith(client, ['--in-sync-exclude-topics', 'scratch'])
   t.equal((await app.inject({ url: '/prestop' })).statusCode, 200)
 })
@@ -96,7 +96,7 @@ t.test('without a broker id: nothing to wait for', async (t) => {
 
 t.test('closing the app ends a wait', async (t) => {
   const client = new FakeBrokerClient()
-  client.partitions = [partition('orders', 0, [1, 2], [2, 1])]
+  client.partitions = [partition('orders', 0, [1, 2, 3], [2, 1])]
   const { app } = await agentWith(client, ['--prestop-timeout', '1m'])
   const pending = app.inject({ url: '/prestop' })
   await waitForBody(app, '/readyz', 'prestop failed', 2000)
@@ -104,6 +104,7 @@ t.test('closing the app ends a wait', async (t) => {
   await app.close()
   const res = await pending
   t.equal(res.statusCode, 503)
+  t.match(res.body, /^gave up after \d+\.\ds \(the agent is shutting down\)/)
   t.ok(Date.now() - started < 2000, 'did not wait out the minute')
 })
 
@@ -121,4 +122,22 @@ t.test('the cluster view shows as metrics', async (t) => {
   client.error = { kind: 'unreachable', message: 'down' }
   await waitForBody(app, '/readyz?verbose', '[-]in-sync failed', 2000)
   t.notMatch((await app.inject({ url: '/metrics' })).body, 'kafka_healthz_kafka_partitions{', 'no stale numbers without a view')
+})
+
+t.test('nothing to wait for (replication factor = min ISR): answers at once, saying so', async (t) => {
+  const client = new FakeBrokerClient()
+  client.partitions = [partition('rf2', 0, [1, 2], [2, 1])]
+  const { app } = await agentWith(client)
+  const res = await app.inject({ url: '/prestop' })
+  t.equal(res.statusCode, 200)
+  t.match(res.body, '; 1 partition has no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes it below the minimum anyway: rf2-0')
+})
+
+t.test('HEAD does not start a wait', async (t) => {
+  const client = new FakeBrokerClient()
+  client.partitions = [partition('orders', 0, [1, 2, 3], [2, 1])]
+  const { app } = await agentWith(client)
+  const res = await app.inject({ method: 'HEAD', url: '/prestop' })
+  t.equal(res.statusCode, 405)
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
 })
