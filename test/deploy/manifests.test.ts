@@ -131,21 +131,23 @@ for (const w of workloads) {
     const agent = createAgent({ ...config, prestopTimeout: 0 }, { logger: createLogger('silent') })
     const app = buildApp({ agent, logger: createLogger('silent') })
     t.teardown(async () => { await app.close(); await agent.close() })
-    const probes: Array<[string, IProbe]> = []
+    const probes: Array<[string, IProbe, IContainer]> = []
     for (const c of allContainers(pod.spec)) {
       for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
         const p = c[kind]
-        if (p !== undefined) probes.push([`${c.name} ${kind}`, p])
+        if (p !== undefined) probes.push([`${c.name} ${kind}`, p, c])
       }
       const hook = c.lifecycle?.preStop
-      if (hook?.httpGet !== undefined) probes.push([`${c.name} preStop`, hook])
+      if (hook?.httpGet !== undefined) probes.push([`${c.name} preStop`, hook, c])
     }
     t.ok(probes.length >= 4)
-    for (const [what, p] of probes) {
+    for (const [what, p, c] of probes) {
       t.notOk(p.exec ?? p.tcpSocket, `${what}: httpGet, not exec or tcpSocket`)
       const get = p.httpGet
       if (get === undefined) continue
-      const port = typeof get.port === 'number' ? get.port : portByName.get(get.port)
+      // The kubelet resolves a port name among the probed container's own ports only.
+      const own = new Map((c.ports ?? []).map((cp) => [cp.name ?? '', cp.containerPort] as const))
+      const port = typeof get.port === 'number' ? get.port : own.get(get.port)
       t.equal(port, config.port, `${what}: port ${String(get.port)} is the agent's`)
       const res = await app.inject({ method: 'GET', url: get.path ?? '/' })
       t.not(res.statusCode, 404, `${what}: ${String(get.path)} is a route`)
