@@ -248,9 +248,11 @@ t.test('500 connectors: exactly one upstream call per run, whatever the probe ra
   const original = a.agent.runner.runCycle.bind(a.agent.runner)
   a.agent.runner.runCycle = async () => { runs++; await original() }
   a.agent.runner.start()
-  const until = Date.now() + 1500
+  // A fixed amount of probe traffic across at least 3 runs, however fast this machine is today
+  // (a time window made it a throughput assertion, which a loaded CI machine can fail).
+  const giveUp = Date.now() + 20_000
   let probes = 0
-  while (Date.now() < until) {
+  while ((probes < 600 || runs < 4) && Date.now() < giveUp) {
     await Promise.all(Array.from({ length: 20 }, async () => { await a.app.inject({ url: '/readyz' }); probes++ }))
     await a.app.inject({ url: '/connectors/conn-7' })
     await a.app.inject({ url: '/status' })
@@ -258,8 +260,7 @@ t.test('500 connectors: exactly one upstream call per run, whatever the probe ra
     await sleep(1) // inject() alone never yields to I/O; let the check's upstream call progress
   }
   await a.agent.runner.stop()
-  t.ok(probes > 500, `${probes} probe requests`)
-  t.ok(runs >= 3, `${runs} runs`)
+  t.ok(probes >= 600 && runs >= 4, `${probes} probe requests across ${runs} runs`)
   // stop() may abort the last run before its request leaves: then that run made none.
   const calls = w.count('/connectors')
   t.ok(calls <= runs && calls >= runs - 1, `${calls} GET /connectors?expand=status for ${runs} runs: one per run`)
