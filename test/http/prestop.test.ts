@@ -2,7 +2,7 @@
 // /readyz), answers when the ISR recovers, answers anyway with the reason when the bound expires.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { configFrom, startAgent, waitForBody, type TestAgent } from '../helpers/agent'
+import { configFrom, startAgent, waitForBody, waitForStatus, type TestAgent } from '../helpers/agent'
 import { FakeBrokerClient, partition } from '../helpers/fakes'
 
 // The runner's timers are unref'd (a server holds the process, not them) and inject() opens no
@@ -140,4 +140,17 @@ t.test('HEAD does not start a wait', async (t) => {
   const res = await app.inject({ method: 'HEAD', url: '/prestop' })
   t.equal(res.statusCode, 405)
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
+})
+
+t.test('readiness: out of the ISR of one partition → 503 naming it; back in → 200', async (t) => {
+  const client = new FakeBrokerClient()
+  client.partitions = [partition('orders', 0, [1, 2, 3]), partition('orders', 1, [2, 3, 1])]
+  const { app } = await agentWith(client, ['--failure-threshold', '1'])
+  client.partitions[1] = partition('orders', 1, [2, 3, 1], [3, 1])
+  await waitForBody(app, '/readyz', '[-]in-sync failed: BROKER_NOT_IN_SYNC: broker 2 is out of the ISR of 1 of 2 partitions it replicates: orders-1', 2000)
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 503)
+  t.equal((await app.inject({ url: '/livez' })).statusCode, 200, 'catching up is never a liveness failure')
+  client.partitions[1] = partition('orders', 1, [2, 3, 1], [3, 1, 2])
+  await waitForStatus(app, '/readyz', 200, 2000)
+  t.equal((await app.inject({ url: '/readyz' })).body, 'ok\n')
 })
