@@ -128,6 +128,9 @@ t.test('a broker id that is not in the metadata → 503 naming it; liveness unaf
   const a = await startAgent(config)
   t.teardown(a.close)
   await waitForBody(a.app, '/readyz', 'BROKER_NOT_REGISTERED', 5000)
+  // The checks of one cycle finish at different moments: in-sync (broker 7 replicates nothing,
+  // so it passes) may still be PENDING here.
+  await waitForBody(a.app, '/readyz?verbose', '[+]in-sync ok', 5000)
   t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
   const res = await a.app.inject({ url: '/readyz' })
   t.equal(res.statusCode, 503)
