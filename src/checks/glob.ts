@@ -7,6 +7,13 @@ export function globToRegExp (glob: string): RegExp {
   return new RegExp(`^${body}$`)
 }
 
+/** The complement of an exclusion list: what is not excluded; an empty list excludes nothing. */
+export function notExcluded (globs: readonly string[]): (name: string) => boolean {
+  if (globs.length === 0) return () => true
+  const excluded = selector(globs)
+  return (name) => !excluded(name)
+}
+
 /** A matcher for a selector list; an empty list selects everything. */
 export function selector (globs: readonly string[]): (name: string) => boolean {
   if (globs.length === 0) return () => true

@@ -1,14 +1,12 @@
 import { BrokerError, type BrokerClient, type PartitionState } from '../clients/broker-client'
 import { fail, pass, type Check, type CheckResult } from './check'
 import { brokerFailure } from './broker-checks'
-import { selector } from './glob'
+import { notExcluded } from './glob'
 
 export const CHECK_IN_SYNC = 'in-sync'
 
 /** What one in-sync run saw of the cluster: the source of /prestop and the cluster metrics. */
 export interface ClusterView {
-  /** Monotonic time of the run that produced it. */
-  readonly at: number
   readonly brokerId: number
   readonly partitions: readonly PartitionState[]
   /** min.insync.replicas per topic; topics missing here use `defaultMinIsr`. */
@@ -129,7 +127,7 @@ const CONFIG_TTL_MS = 60_000
  * below min.insync.replicas and acks=all producers stop.
  */
 export function inSyncCheck (deps: InSyncDeps): Check {
-  const included = (() => { const excluded = selector(deps.excludeTopics); return deps.excludeTopics.length === 0 ? () => true : (t: string) => !excluded(t) })()
+  const included = notExcluded(deps.excludeTopics)
   const startedAt = deps.now()
   const ttl = deps.configTtlMs ?? CONFIG_TTL_MS
   let configs: { at: number, minIsr: ReadonlyMap<string, number>, source: 'broker' | 'option', topics: ReadonlySet<string> } | undefined
@@ -157,7 +155,7 @@ export function inSyncCheck (deps: InSyncDeps): Check {
         const meta = await deps.client.topicsMetadata(signal)
         const topics = [...new Set(meta.partitions.map((p) => p.topic))]
         const cfg = await minIsr(topics, signal)
-        view = { at: deps.now(), brokerId: deps.brokerId, partitions: meta.partitions, minIsr: cfg.minIsr, defaultMinIsr: deps.defaultMinIsr, minIsrSource: cfg.source }
+        view = { brokerId: deps.brokerId, partitions: meta.partitions, minIsr: cfg.minIsr, defaultMinIsr: deps.defaultMinIsr, minIsrSource: cfg.source }
       } catch (err) {
         const result = brokerFailure(deps.address, err)
         deps.store.update(undefined, `${result.reason}: ${result.message}`)

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Agent } from '../agent'
 import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView } from '../checks/in-sync'
-import { selector } from '../checks/glob'
+import { notExcluded } from '../checks/glob'
 
 /**
  * GET /prestop: the broker container's preStop hook (httpGet). It blocks until stopping this
@@ -19,8 +19,7 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
   const closing = new AbortController()
   app.addHook('preClose', (done) => { closing.abort(); done() })
 
-  const excluded = selector(agent.config.inSyncExcludeTopics)
-  const included = agent.config.inSyncExcludeTopics.length === 0 ? () => true : (t: string) => !excluded(t)
+  const included = notExcluded(agent.config.inSyncExcludeTopics)
 
   // GET only: a HEAD would start a wait (and fail readiness) just the same.
   app.get('/prestop', { exposeHeadRoute: false }, async (_req, reply) => {
@@ -45,7 +44,6 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
       for (;;) {
         const view = store.latest
         const risk = view === undefined ? undefined : stopRisk(view, included)
-        const unsafe = risk?.unsafe
         if (view !== undefined && risk !== undefined && risk.unsafe.length === 0) {
           cluster?.prestop('safe', (performance.now() - started) / 1000)
           const caveat = risk.stuck.length === 0
@@ -55,9 +53,9 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
           logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
           return await reply.send(`${message}\n`)
         }
-        const why = view === undefined || unsafe === undefined
+        const why = view === undefined || risk === undefined
           ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
-          : describeUnsafe(view, unsafe)
+          : describeUnsafe(view, risk.unsafe)
         if (signal.aborted) {
           // The bound, or the kubelet hanging up, or the agent shutting down: say which.
           const timedOut = !closing.signal.aborted && !gone.signal.aborted

@@ -97,7 +97,7 @@ t.test('an unreachable broker fails the run and clears the view', async (t) => {
 })
 
 const view = (partitions: ClusterView['partitions'], minIsr: Record<string, number> = {}): ClusterView =>
-  ({ at: 0, brokerId: 2, partitions, minIsr: new Map(Object.entries(minIsr)), defaultMinIsr: 2, minIsrSource: 'broker' })
+  ({ brokerId: 2, partitions, minIsr: new Map(Object.entries(minIsr)), defaultMinIsr: 2, minIsrSource: 'broker' })
 
 t.test('cluster counts: under-replicated, offline, under min ISR, led, out of sync', async (t) => {
   const v = view([
