@@ -5,6 +5,7 @@ import { formatDuration } from '../config/duration'
 import { fail, pass, type Check, type CheckResult } from './check'
 import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from './connect-evaluate'
 import { REASON_BY_KIND } from './connect-reasons'
+import { within } from './within'
 import { createSelfHealing, type RestartResult, type SelfHealing } from './connect-restart'
 
 export const CHECK_CONNECT_WORKER = 'connect-worker'
@@ -157,30 +158,10 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger 
   }
 }
 
-/**
- * Runs fn with a signal that aborts with `signal` or after `ms` (at once when 0). A timer of its
- * own, cleared at the end, rather than AbortSignal.timeout: that one does not keep the process
- * alive and lingers until it fires.
- */
-async function within<T> (signal: AbortSignal, ms: number, fn: (bound: AbortSignal) => Promise<T>): Promise<T> {
-  const bound = new AbortController()
-  const abort = (): void => { bound.abort() }
-  const timer = setTimeout(abort, Math.floor(ms))
-  signal.addEventListener('abort', abort, { once: true })
-  if (signal.aborted || ms <= 0) abort()
-  try {
-    return await fn(bound.signal)
-  } finally {
-    clearTimeout(timer)
-    signal.removeEventListener('abort', abort)
-  }
-}
-
 /** tasks.max per connector, or why it could not be had within `ms`. */
 async function tasksMax (client: ConnectClient, signal: AbortSignal, ms: number): Promise<Map<string, number> | string> {
-  const bound = AbortSignal.any([signal, AbortSignal.timeout(ms)])
   try {
-    return await client.connectorTasksMax(bound)
+    return await within(signal, ms, async (bound) => await client.connectorTasksMax(bound))
   } catch (err) {
     return err instanceof ConnectError ? `${REASON_BY_KIND[err.kind]}: ${err.message}` : String(err)
   }

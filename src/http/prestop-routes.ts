@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Agent } from '../agent'
 import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView } from '../checks/in-sync'
 import { notExcluded } from '../checks/glob'
+import { within } from '../checks/within'
 
 /**
  * GET /prestop: the broker container's preStop hook (httpGet). It blocks until stopping this
@@ -36,39 +37,41 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
     // The kubelet gave up (or a person pressed ^C): stop waiting. The response's close, not the
     // request's: a request stream closes as soon as its (empty) body has been read.
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort() })
-    const signal = AbortSignal.any([AbortSignal.timeout(agent.config.prestopTimeout), closing.signal, gone.signal])
+    const outside = AbortSignal.any([closing.signal, gone.signal])
     const waited = (): string => `${((performance.now() - started) / 1000).toFixed(1)}s`
     agent.lifecycle.stopping++
-    let first = true
     try {
-      for (;;) {
-        const view = store.latest
-        const risk = view === undefined ? undefined : stopRisk(view, included)
-        if (view !== undefined && risk !== undefined && risk.unsafe.length === 0) {
-          cluster?.prestop('safe', (performance.now() - started) / 1000)
-          const caveat = risk.stuck.length === 0
-            ? ''
-            : `; ${risk.stuck.length} partition${risk.stuck.length === 1 ? ' has' : 's have'} no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes ${risk.stuck.length === 1 ? 'it' : 'them'} below the minimum anyway: ${listSome(risk.stuck.map(partitionName))}`
-          const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up (waited ${waited()})${caveat}`
-          logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
-          return await reply.send(`${message}\n`)
+      return await within(outside, agent.config.prestopTimeout, async (signal) => {
+        let first = true
+        for (;;) {
+          const view = store.latest
+          const risk = view === undefined ? undefined : stopRisk(view, included)
+          if (view !== undefined && risk !== undefined && risk.unsafe.length === 0) {
+            cluster?.prestop('safe', (performance.now() - started) / 1000)
+            const caveat = risk.stuck.length === 0
+              ? ''
+              : `; ${risk.stuck.length} partition${risk.stuck.length === 1 ? ' has' : 's have'} no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes ${risk.stuck.length === 1 ? 'it' : 'them'} below the minimum anyway: ${listSome(risk.stuck.map(partitionName))}`
+            const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up (waited ${waited()})${caveat}`
+            logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
+            return await reply.send(`${message}\n`)
+          }
+          const why = view === undefined || risk === undefined
+            ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
+            : describeUnsafe(view, risk.unsafe)
+          if (signal.aborted) {
+            // The bound, or the kubelet hanging up, or the agent shutting down: say which.
+            const timedOut = !outside.aborted
+            cluster?.prestop(timedOut ? 'timeout' : 'aborted', (performance.now() - started) / 1000)
+            const cause = timedOut ? `--prestop-timeout ${agent.config.prestopTimeout}ms` : closing.signal.aborted ? 'the agent is shutting down' : 'the caller hung up'
+            const message = `gave up after ${waited()} (${cause}): ${why}`
+            logger.warn({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
+            return await reply.code(503).send(`${message}\n`)
+          }
+          if (first) logger.info({ timeoutMs: agent.config.prestopTimeout }, `preStop: waiting before the broker stops: ${why}`)
+          first = false
+          await store.next(signal)
         }
-        const why = view === undefined || risk === undefined
-          ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
-          : describeUnsafe(view, risk.unsafe)
-        if (signal.aborted) {
-          // The bound, or the kubelet hanging up, or the agent shutting down: say which.
-          const timedOut = !closing.signal.aborted && !gone.signal.aborted
-          cluster?.prestop(timedOut ? 'timeout' : 'aborted', (performance.now() - started) / 1000)
-          const cause = timedOut ? `--prestop-timeout ${agent.config.prestopTimeout}ms` : closing.signal.aborted ? 'the agent is shutting down' : 'the caller hung up'
-          const message = `gave up after ${waited()} (${cause}): ${why}`
-          logger.warn({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
-          return await reply.code(503).send(`${message}\n`)
-        }
-        if (first) logger.info({ timeoutMs: agent.config.prestopTimeout }, `preStop: waiting before the broker stops: ${why}`)
-        first = false
-        await store.next(signal)
-      }
+      })
     } finally {
       agent.lifecycle.stopping--
     }
