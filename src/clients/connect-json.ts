@@ -27,11 +27,21 @@ function str (o: Json, key: string, where: string): string {
   return v
 }
 
-function task (v: unknown, where: string): TaskStatus {
-  if (!isObject(v)) throw bad(`${where} is not an object`)
-  if (typeof v.id !== 'number') throw bad(`${where}.id is not a number`)
-  const trace = typeof v.trace === 'string' ? { trace: v.trace } : {}
-  return { id: v.id, state: str(v, 'state', where), workerId: str(v, 'worker_id', where), ...trace }
+/**
+ * One task; `where` is built only when the task is bad: a run reads thousands of tasks, and
+ * their names in error messages were a fifth of the shape checks' cost.
+ */
+function task (v: unknown, parent: string, i: number): TaskStatus {
+  if (!isObject(v)) throw bad(`${parent}.tasks[${i}] is not an object`)
+  const id = v.id
+  const state = v.state
+  const workerId = v.worker_id
+  const trace = v.trace
+  if (typeof id !== 'number') throw bad(`${parent}.tasks[${i}].id is not a number`)
+  if (typeof state !== 'string') throw bad(`${parent}.tasks[${i}].state is not a string`)
+  if (typeof workerId !== 'string') throw bad(`${parent}.tasks[${i}].worker_id is not a string`)
+  // Two literal shapes, not a spread: thousands of these per run, and V8 builds literals fastest.
+  return typeof trace === 'string' ? { id, state, workerId, trace } : { id, state, workerId }
 }
 
 /** One `<status>` object: {name, connector: {state, worker_id, trace?}, tasks: [...], type}. */
@@ -39,16 +49,17 @@ export function connectorStatus (v: unknown, where: string): ConnectorStatus {
   if (!isObject(v)) throw bad(`${where} is not an object`)
   const connector = v.connector
   if (!isObject(connector)) throw bad(`${where}.connector is not an object`)
-  if (!Array.isArray(v.tasks)) throw bad(`${where}.tasks is not an array`)
-  const tasks = v.tasks.map((t, i) => task(t, `${where}.tasks[${i}]`))
-  return {
-    name: str(v, 'name', where),
-    state: str(connector, 'state', `${where}.connector`),
-    workerId: str(connector, 'worker_id', `${where}.connector`),
-    ...(typeof connector.trace === 'string' && { trace: connector.trace }),
-    type: typeof v.type === 'string' ? v.type : 'unknown',
-    tasks,
-  }
+  const raw = v.tasks
+  if (!Array.isArray(raw)) throw bad(`${where}.tasks is not an array`)
+  const tasks = new Array<TaskStatus>(raw.length)
+  for (let i = 0; i < raw.length; i++) tasks[i] = task(raw[i], where, i)
+  const name = str(v, 'name', where)
+  const state = str(connector, 'state', `${where}.connector`)
+  const workerId = str(connector, 'worker_id', `${where}.connector`)
+  const type = typeof v.type === 'string' ? v.type : 'unknown'
+  return typeof connector.trace === 'string'
+    ? { name, state, workerId, trace: connector.trace, type, tasks }
+    : { name, state, workerId, type, tasks }
 }
 
 /** config["tasks.max"] from an `info` object; undefined when absent or not a number. */
