@@ -1,4 +1,4 @@
-import { shortName, type ConnectorStatus } from '../clients/connect-client'
+import { shortName, type ConnectorStatus, type TaskStatus } from '../clients/connect-client'
 import type { ConnectTarget, WorkerScope } from '../config/connect-target'
 import { fail, pass, type CheckResult, type Reason } from './check'
 import { selector } from './glob'
@@ -77,6 +77,26 @@ function firstLine (trace: string | undefined, max: number): string {
   return (trace ?? '').split('\n', 1)[0]?.trim().slice(0, max) ?? ''
 }
 
+interface Problem { readonly reason: Exclude<Reason, 'OK'>, readonly text: string }
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+const NO_PROBLEMS: readonly string[] = Object.freeze([])
+
+function reasonOf (state: string): Exclude<Reason, 'OK'> {
+  return REASON_BY_STATE.find(([st]) => st === state)?.[1] ?? 'CONNECTOR_UNHEALTHY'
+}
+
+/** The worst of some reasons, by SEVERITY. */
+function worstOf (reasons: readonly Reason[]): Reason {
+  return [...reasons].sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'CONNECTOR_UNHEALTHY'
+}
+
+/** After a restart of ours, say why a RESTARTING that would pass otherwise does not. */
+function why (trace: string | undefined, state: string, strict: boolean, traceLine: number): string {
+  const line = firstLine(trace, traceLine)
+  if (line !== '') return `: ${line}`
+  return strict && TRANSITIONAL.has(state) ? ' (restarted; not RUNNING yet)' : ''
+}
+
 /**
  * `restarted`: connectors self-healing restarted that have not been healthy since. Their
  * UNASSIGNED and RESTARTING get no grace: readiness stays failed until they are RUNNING again.
@@ -90,9 +110,10 @@ export function evaluateConnectors (
   const seen = new Set<string>()
 
   /** Healthy, or transitional and still inside the grace period (none after a restart of ours). */
-  function judge (key: string, state: string, strict: boolean): boolean {
+  function judge (connector: string, task: number | undefined, state: string, strict: boolean): boolean {
     if (healthyStates.has(state)) return true
     if (!TRANSITIONAL.has(state)) return false
+    const key = task === undefined ? connector : `${connector}\u0000${task}`
     seen.add(key)
     const since = clock.get(key) ?? now
     clock.set(key, since)
@@ -103,10 +124,12 @@ export function evaluateConnectors (
   const elsewhere = new Set<string>()
   let skipped = 0
   const traceLine = Math.min(300, opts.traceLength)
+  // Thousands of connectors and tasks per run on a big worker: this loop builds object literals
+  // and allocates nothing for a healthy connector beyond its verdict (bench/connect-phases.ts).
   for (const s of statuses) {
     if (!selected(s.name)) continue
     const ownsConnector = onThisWorker(opts.scope, s.workerId)
-    const tasks = s.tasks.filter((t) => onThisWorker(opts.scope, t.workerId))
+    const tasks = opts.scope.kind === 'all' ? s.tasks : s.tasks.filter((t) => onThisWorker(opts.scope, t.workerId))
     // Under worker scoping, a connector with nothing on this worker is another pod's business.
     if (!ownsConnector && tasks.length === 0) {
       elsewhere.add(s.workerId)
@@ -114,45 +137,42 @@ export function evaluateConnectors (
       continue
     }
 
-    const problems: Array<{ reason: Exclude<Reason, 'OK'>, text: string }> = []
-    const reasonOf = (state: string): Exclude<Reason, 'OK'> => REASON_BY_STATE.find(([st]) => st === state)?.[1] ?? 'CONNECTOR_UNHEALTHY'
+    let problems: Problem[] | undefined
     const strict = restarted.has(s.name)
-    // After a restart of ours, say why a RESTARTING that would pass otherwise does not.
-    const why = (trace: string | undefined, state: string): string => {
-      const line = firstLine(trace, traceLine)
-      if (line !== '') return `: ${line}`
-      return strict && TRANSITIONAL.has(state) ? ' (restarted; not RUNNING yet)' : ''
+    if (ownsConnector && !judge(s.name, undefined, s.state, strict)) {
+      (problems ??= []).push({ reason: reasonOf(s.state), text: `connector ${s.state}${why(s.trace, s.state, strict, traceLine)}` })
     }
-    if (ownsConnector && !judge(s.name, s.state, strict)) {
-      problems.push({ reason: reasonOf(s.state), text: `connector ${s.state}${why(s.trace, s.state)}` })
-    }
-    const taskVerdicts = tasks.map((t): TaskVerdict => {
-      const healthy = judge(`${s.name}\u0000${t.id}`, t.state, strict)
+    const taskVerdicts = new Array<TaskVerdict>(tasks.length)
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i] as TaskStatus
+      const healthy = judge(s.name, t.id, t.state, strict)
       if (!healthy) {
-        problems.push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why(t.trace, t.state)}` })
+        (problems ??= []).push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why(t.trace, t.state, strict, traceLine)}` })
       }
-      return { id: t.id, state: t.state, workerId: t.workerId, healthy, ...(t.trace !== undefined && { trace: t.trace.slice(0, opts.traceLength) }) }
-    })
+      taskVerdicts[i] = t.trace === undefined
+        ? { id: t.id, state: t.state, workerId: t.workerId, healthy }
+        : { id: t.id, state: t.state, workerId: t.workerId, healthy, trace: t.trace.slice(0, opts.traceLength) }
+    }
     // Missing tasks (fewer than tasks.max exist at all) are the business of the worker that runs
     // the connector instance. Tasks that exist are judged by their own state, above, on their own
     // worker: a task FAILED elsewhere must not fail this pod through tasks.max either.
     const max = opts.checkTasksMax && ownsConnector ? tasksMax?.get(s.name) : undefined
     if (max !== undefined && s.tasks.length < max) {
-      problems.push({ reason: 'TASKS_BELOW_MAX', text: `only ${s.tasks.length} of tasks.max ${max} tasks exist` })
+      (problems ??= []).push({ reason: 'TASKS_BELOW_MAX', text: `only ${s.tasks.length} of tasks.max ${max} tasks exist` })
     }
-    const worst = problems.map((p) => p.reason).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0]
-    verdicts.push({
+    const verdict: Mutable<ConnectorVerdict> = {
       name: s.name,
-      healthy: problems.length === 0,
-      reason: worst ?? 'OK',
-      problems: problems.map((p) => p.text),
+      healthy: problems === undefined,
+      reason: problems === undefined ? 'OK' : worstOf(problems.map((p) => p.reason)),
+      problems: problems === undefined ? NO_PROBLEMS : problems.map((p) => p.text),
       state: s.state,
       workerId: s.workerId,
       type: s.type,
-      ...(s.trace !== undefined && { trace: s.trace.slice(0, opts.traceLength) }),
       tasks: taskVerdicts,
-      ...(max !== undefined && { tasksMax: max }),
-    })
+    }
+    if (s.trace !== undefined) verdict.trace = s.trace.slice(0, opts.traceLength)
+    if (max !== undefined) verdict.tasksMax = max
+    verdicts.push(verdict)
   }
   // Forget transitions that ended, so a later UNASSIGNED starts a fresh grace period.
   for (const key of clock.keys()) if (!seen.has(key)) clock.delete(key)
@@ -181,6 +201,6 @@ function summarize (verdicts: readonly ConnectorVerdict[], opts: EvaluateOptions
   if (unhealthy.length * 100 <= opts.unhealthyTolerancePct * total) {
     return pass(`within the ${opts.unhealthyTolerancePct}% tolerance: ${summary}`, counts)
   }
-  const worst = unhealthy.map((v) => v.reason).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'CONNECTOR_UNHEALTHY'
+  const worst = worstOf(unhealthy.map((v) => v.reason))
   return fail(worst === 'OK' ? 'CONNECTOR_UNHEALTHY' : worst, summary, counts)
 }
