@@ -7,6 +7,9 @@ import type { ConnectRequestObserver } from '../clients/connect-client'
 /** Every state a connector or task can report, and OTHER for one we do not know; one-hot series use exactly these. */
 export const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING', 'OTHER'] as const
 
+/** One connector's series as last written: its worker label, its one-hot state, its tasks by state. */
+interface Exported { readonly worker: string, readonly state: string, readonly tasks: ReadonlyMap<string, number> }
+
 export interface ConnectMetrics extends ConnectSink {
   observeRequest: ConnectRequestObserver
 }
@@ -69,34 +72,76 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
   // ever restarted keep their own series, later ones share connector="".
   const restartLabels = new Set<string>()
 
-  const known = (state: string): string => (CONNECT_STATES as readonly string[]).includes(state) ? state : 'OTHER'
+  const states: ReadonlySet<string> = new Set(CONNECT_STATES)
+  const known = (state: string): string => states.has(state) ? state : 'OTHER'
+
+  // What the per-connector series hold now, to touch only what a run changed: with thousands of
+  // connectors, rewriting every series each run (prom-client hashes the labels on every call) was
+  // a sixth of a run's CPU, and at rest nothing changes.
+  let exported = new Map<string, Exported>()
+  let lastVerdicts: readonly ConnectorVerdict[] | undefined | null = null
+
+  function dropConnector (name: string, was: Exported): void {
+    for (const state of CONNECT_STATES) connectorState.remove({ connector: name, worker: was.worker, state })
+    for (const state of was.tasks.keys()) connectorTasks.remove({ connector: name, state })
+  }
+
+  function updateConnector (v: ConnectorVerdict, was: Exported | undefined): Exported {
+    const state = known(v.state)
+    // The worker is a label: a connector that moved gets new series, and its old ones go.
+    const moved = was !== undefined && was.worker !== v.workerId
+    if (moved) for (const s of CONNECT_STATES) connectorState.remove({ connector: v.name, worker: was.worker, state: s })
+    if (was === undefined || moved) {
+      for (const s of CONNECT_STATES) connectorState.set({ connector: v.name, worker: v.workerId, state: s }, state === s ? 1 : 0)
+    } else if (was.state !== state) {
+      connectorState.set({ connector: v.name, worker: v.workerId, state: was.state }, 0)
+      connectorState.set({ connector: v.name, worker: v.workerId, state }, 1)
+    }
+    const tasks = countStates(v.tasks)
+    for (const [s, n] of tasks) if (was?.tasks.get(s) !== n) connectorTasks.set({ connector: v.name, state: s }, n)
+    if (was !== undefined) for (const s of was.tasks.keys()) if (!tasks.has(s)) connectorTasks.remove({ connector: v.name, state: s })
+    return { worker: v.workerId, state, tasks }
+  }
+
+  function countStates (tasks: ConnectorVerdict['tasks']): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const t of tasks) { const st = known(t.state); counts.set(st, (counts.get(st) ?? 0) + 1) }
+    return counts
+  }
 
   return {
     workerUp: (isUp) => { up.set(isUp ? 1 : 0) },
     connectors: (verdicts: readonly ConnectorVerdict[] | undefined) => {
-      connectorState.reset()
-      connectorTasks.reset()
+      // The check hands over the same array when the run found nothing new.
+      if (verdicts === lastVerdicts) return
+      lastVerdicts = verdicts
       tasks.reset()
       connectors.reset()
       leftOut.reset()
-      if (verdicts === undefined) return // unknown: no series rather than stale ones
-      connectors.set({ health: 'healthy' }, verdicts.filter((v) => v.healthy).length)
-      connectors.set({ health: 'unhealthy' }, verdicts.filter((v) => !v.healthy).length)
-      const byName = [...verdicts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      const exported = byName.slice(0, maxConnectors)
-      leftOut.set(byName.length - exported.length)
-      // Count in plain maps first and touch each labelled series once: prom-client hashes the
-      // labels on every call, and one call per task made this the costliest part of a run.
-      const total = new Map<string, number>()
-      for (const v of byName) for (const t of v.tasks) { const st = known(t.state); total.set(st, (total.get(st) ?? 0) + 1) }
-      for (const [state, n] of total) tasks.set({ state }, n)
-      for (const v of exported) {
-        const current = known(v.state)
-        for (const state of CONNECT_STATES) connectorState.set({ connector: v.name, worker: v.workerId, state }, current === state ? 1 : 0)
-        const mine = new Map<string, number>()
-        for (const t of v.tasks) { const st = known(t.state); mine.set(st, (mine.get(st) ?? 0) + 1) }
-        for (const [state, n] of mine) connectorTasks.set({ connector: v.name, state }, n)
+      if (verdicts === undefined) { // unknown: no series rather than stale ones
+        connectorState.reset()
+        connectorTasks.reset()
+        exported = new Map()
+        return
       }
+      let healthy = 0
+      const total = new Map<string, number>()
+      for (const v of verdicts) {
+        if (v.healthy) healthy++
+        for (const t of v.tasks) { const st = known(t.state); total.set(st, (total.get(st) ?? 0) + 1) }
+      }
+      connectors.set({ health: 'healthy' }, healthy)
+      connectors.set({ health: 'unhealthy' }, verdicts.length - healthy)
+      for (const [state, n] of total) tasks.set({ state }, n)
+      // Past the cap, the first connectors by name keep their series (sorting only then).
+      const shown = verdicts.length <= maxConnectors
+        ? verdicts
+        : [...verdicts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, maxConnectors)
+      leftOut.set(verdicts.length - shown.length)
+      const next = new Map<string, Exported>()
+      for (const v of shown) next.set(v.name, updateConnector(v, exported.get(v.name)))
+      for (const [name, was] of exported) if (!next.has(name)) dropConnector(name, was)
+      exported = next
     },
     restarted: (connector, result) => {
       if (!restartLabels.has(connector) && restartLabels.size < maxConnectors) restartLabels.add(connector)
