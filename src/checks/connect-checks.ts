@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { ConnectError, type ConnectClient, type WorkerHealth } from '../clients/connect-client'
+import { ConnectError, type ConnectClient, type ConnectorStatus, type WorkerHealth } from '../clients/connect-client'
 import type { ConnectTarget } from '../config/connect-target'
 import { formatDuration } from '../config/duration'
 import { fail, pass, type Check, type CheckResult } from './check'
@@ -112,6 +112,7 @@ const RESTART_MARGIN = 0.1
  */
 export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger }: ConnectChecksDeps): Check {
   const clock: TransitionClock = new Map()
+  let last: Evaluated | undefined
   let healing: SelfHealing | undefined
   if (target.restart !== undefined) {
     const policy = target.restart
@@ -141,7 +142,15 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger 
         return failed(err)
       }
       const max = info === undefined ? undefined : await info
-      const { result, verdicts } = evaluateConnectors(statuses, target, now(), clock, max instanceof Map ? max : undefined, healing?.restarted())
+      const maxMap = max instanceof Map ? max : undefined
+      const restarted = healing?.restarted()
+      // The verdict depends on the time only through transitional states (clock entries) and on
+      // self-healing's restarted set; with neither, the same statuses give the same verdicts,
+      // and the sink can tell an unchanged run by the identical array.
+      if (last === undefined || last.statuses !== statuses || clock.size > 0 || (restarted?.size ?? 0) > 0 || !sameEntries(last.tasksMax, maxMap)) {
+        last = { statuses, tasksMax: maxMap, ...evaluateConnectors(statuses, target, now(), clock, maxMap, restarted) }
+      }
+      const { result, verdicts } = last
       sink?.connectors(verdicts)
       const notes = typeof max === 'string' ? [`tasks.max not checked: ${max}`] : []
       let shown = verdicts
@@ -156,6 +165,20 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger 
       return { ...result, message: result.message + note, details: { ...result.details, connectors: shown } }
     },
   }
+}
+
+interface Evaluated {
+  readonly statuses: readonly ConnectorStatus[]
+  readonly tasksMax: ReadonlyMap<string, number> | undefined
+  readonly result: CheckResult
+  readonly verdicts: ConnectorVerdict[]
+}
+
+function sameEntries (a: ReadonlyMap<string, number> | undefined, b: ReadonlyMap<string, number> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  if (a.size !== b.size) return false
+  for (const [k, v] of a) if (b.get(k) !== v) return false
+  return true
 }
 
 /** tasks.max per connector, or why it could not be had within `ms`. */

@@ -9,9 +9,9 @@ export interface ConnectClient {
   /**
    * Status of every connector in one call (GET /connectors?expand=status). Workers that ignore
    * `expand` get bounded, concurrent per-connector calls; a connector deleted meanwhile is left
-   * out, as the worker itself does.
+   * out, as the worker itself does. Read-only: a client may hand the same array to several runs.
    */
-  connectorStatuses: (signal: AbortSignal) => Promise<ConnectorStatus[]>
+  connectorStatuses: (signal: AbortSignal) => Promise<readonly ConnectorStatus[]>
   /**
    * config["tasks.max"] of every connector (GET /connectors?expand=info). Separate from the
    * status call because `info` goes through the worker's herder, which can hang for 90 s.

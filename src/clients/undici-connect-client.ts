@@ -1,10 +1,10 @@
 import { Agent } from 'undici'
 import type { ConnectTarget } from '../config/connect-target'
 import {
-  ConnectError, shortName, type ConnectClient, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type RestartOutcome,
+  ConnectError, shortName, type ConnectClient, type ConnectorStatus, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type RestartOutcome,
   type WorkerHealth,
 } from './connect-client'
-import { connectorList, connectorStatus, healthBody, parseJson, tasksMaxOf } from './connect-json'
+import { connectorList, connectorStatus, healthBody, parseJson, tasksMaxOf, type ConnectorList } from './connect-json'
 
 /**
  * ConnectClient on undici 7 (not Node's fetch: undici's Agent caps body size, and its requests
@@ -28,7 +28,38 @@ export function encodeName (name: string): string {
   return encodeURIComponent(name).replace(/\./g, '%2E')
 }
 
-interface Answer { readonly status: number, readonly text: string }
+interface Answer {
+  readonly status: number
+  readonly body: Buffer
+  /** The body decoded as UTF-8 (a BOM dropped, as undici's text() does), on first use. */
+  readonly text: string
+}
+
+function answer (status: number, body: Buffer): Answer {
+  let text: string | undefined
+  const decode = (): string => {
+    // Buffer's decoder is the fastest Node has; it keeps a BOM, which JSON.parse would refuse.
+    const s = body.toString('utf8')
+    return s.charCodeAt(0) === 0xFEFF ? s.slice(1) : s
+  }
+  return { status, body, get text () { return (text ??= decode()) } }
+}
+
+/**
+ * The last 200 body of one endpoint and what was made of it. A worker at rest sends the same
+ * bytes run after run (its maps iterate in the same order while nothing changes), and parsing a
+ * megabyte of JSON is most of a big worker's run: an identical body reuses the last result. The
+ * result is immutable (readonly all the way down), so sharing it between runs is safe.
+ */
+function lastBody<T> (): (a: Answer, read: (a: Answer) => T) => T {
+  let last: { body: Buffer, value: T } | undefined
+  return (a, read) => {
+    if (last !== undefined && a.status === 200 && last.body.equals(a.body)) return last.value
+    const value = read(a)
+    last = a.status === 200 ? { body: a.body, value } : undefined
+    return value
+  }
+}
 
 export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectClient {
   const { target } = opts
@@ -50,6 +81,8 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   const base = new URL(target.url)
   const prefix = base.pathname.replace(/\/+$/, '')
   let legacySince: number | undefined
+  const statusBodies = lastBody<{ expanded: true, statuses: readonly ConnectorStatus[] } | { expanded: false, names: string[] }>()
+  const infoBodies = lastBody<ConnectorList<number | undefined>>()
 
   /**
    * One request (a GET unless said otherwise), interpreted. The outcome is reported after
@@ -70,7 +103,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
         await res.body.dump()
         throw new ConnectError('auth', `${endpoint}: HTTP ${res.statusCode} from the worker; check the Connect credentials`)
       }
-      return interpret({ status: res.statusCode, text: await res.body.text() })
+      return interpret(answer(res.statusCode, Buffer.from(await res.body.arrayBuffer())))
     } catch (err) {
       const e = classify(err, signal)
       failed = e.kind
@@ -115,9 +148,13 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   return {
     health,
     connectorStatuses: async (signal) => {
-      const list = await call('connectors', '/connectors?expand=status', signal,
-        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'status', connectorStatus))
-      if (list.expanded) return list.entries.map(([, s]) => s)
+      const list = await call('connectors', '/connectors?expand=status', signal, (a) => statusBodies(a, (a) => {
+        const l = connectorList(expectOk('connectors', 'GET /connectors', a), 'status', connectorStatus)
+        return l.expanded ? { expanded: true, statuses: l.entries.map(([, s]) => s) } : l
+      }))
+      // The same array as the last run's when the body was the same: the check skips its
+      // evaluation then.
+      if (list.expanded) return list.statuses
       const found = await mapLimit(list.names, target.concurrency, signal, async (name, sig) =>
         await call('connector_status', `/connectors/${encodeName(name)}/status`, sig, (a) =>
           // 404: deleted after the list was made.
@@ -126,7 +163,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     },
     connectorTasksMax: async (signal) => {
       const list = await call('connectors', '/connectors?expand=info', signal,
-        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => tasksMaxOf(v)))
+        (a) => infoBodies(a, (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => tasksMaxOf(v))))
       const pairs = list.expanded
         ? list.entries
         : await mapLimit(list.names, target.concurrency, signal, async (name, sig): Promise<[string, number | undefined]> =>
