@@ -18,12 +18,16 @@ async function main (): Promise<void> {
   const seconds = Number(values.seconds)
   const rows: string[] = []
 
-  for (const [connectors, tasks] of [[10, 8], [2000, 8]] as const) {
+  for (const [connectors, tasks, changing] of [[10, 8, false], [2000, 8, false], [2000, 8, true]] as const) {
     const w = await new ConnectStandIn().start()
     for (let i = 0; i < connectors; i++) w.add(`connector-${i}`, { tasks })
+    // A worker at rest sends the same bytes every run; during a rebalance they change every run.
+    // Here one task flips between RUNNING and UNASSIGNED on every list call.
+    let flip = 0
+    if (changing) w.beforeList = () => { w.setTask('connector-0', 0, flip++ % 2 === 0 ? 'UNASSIGNED' : 'RUNNING') }
     const agent = await startAgent(['--connect-url', w.url, '--interval', '500ms', '--timeout', '400ms'])
     const r = await costPerRun(agent, 'connectors', seconds)
-    rows.push(`| Connect | ${connectors} connectors x ${tasks} tasks | ${r.runs} | ${r.cpuMsPerRun.toFixed(2)} | ${r.meanDurationMs.toFixed(1)} |`)
+    rows.push(`| Connect | ${connectors} connectors x ${tasks} tasks${changing ? ', one task changes every run' : ''} | ${r.runs} | ${r.cpuMsPerRun.toFixed(2)} | ${r.meanDurationMs.toFixed(1)} |`)
     agent.proc.kill('SIGKILL')
     await w.stop()
   }

@@ -46,6 +46,8 @@ export class ConnectStandIn {
   restartTo: 'RUNNING' | 'RESTARTING' = 'RUNNING'
   /** Every POST /connectors/<name>/restart: the name decoded once, and the raw query. */
   readonly restarts: Array<{ name: string, query: string }> = []
+  /** Called before each GET /connectors answer: benchmarks change a state per run with it. */
+  beforeList: (() => void) | undefined
   /** Every request: its raw path (as sent, still percent-encoded) and headers. */
   readonly requests: Array<{ method: string, path: string, headers: IncomingMessage['headers'] }> = []
   private readonly server: Server
@@ -200,6 +202,7 @@ export class ConnectStandIn {
     }
 
     if (parts.length === 1) {
+      this.beforeList?.()
       const expand = url.searchParams.getAll('expand')
       if (expand.includes('info') && this.infoHangs) return
       const names = [...this.connectors.keys(), ...this.deletedWhileListing]
