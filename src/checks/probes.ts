@@ -60,6 +60,20 @@ export class Probes {
     return this.wiring[probe]
   }
 
+  /**
+   * evaluate(probe).ok without building the verdict: the plain probe request, the one the kubelet
+   * sends every few seconds, only needs the status. Same rules as evaluate, no allocation.
+   */
+  passes (probe: ProbeName): boolean {
+    if (probe === 'readyz' && (this.lifecycle.shuttingDown || this.lifecycle.stopping > 0)) return false
+    for (const name of this.wiring[probe]) {
+      const view = this.runner.view(name)
+      if (view === undefined || view.ok || (probe === 'livez' && view.reason === 'STALE')) continue
+      return false
+    }
+    return true
+  }
+
   evaluate (probe: ProbeName, opts: { only?: string, exclude?: readonly string[] } = {}): ProbeVerdict {
     const exclude = opts.exclude ?? []
     const names = opts.only === undefined ? this.wiring[probe] : [opts.only]

@@ -42,8 +42,16 @@ export function probeRoutes (app: FastifyInstance, agent: Agent): void {
     return renderVerdict(v, verbose)
   }
 
+  function sendOk (reply: FastifyReply): string {
+    reply.header('cache-control', 'no-store')
+    reply.type('text/plain; charset=utf-8')
+    return 'ok\n'
+  }
+
   for (const probe of PROBES) {
     app.get<{ Querystring: ProbeQuery }>(`/${probe}`, async (req, reply) => {
+      // The kubelet's request (no query) on a passing probe: the answer is 'ok', no verdict to build.
+      if (req.query.verbose === undefined && req.query.exclude === undefined && agent.probes.passes(probe)) return sendOk(reply)
       const v = agent.probes.evaluate(probe, { exclude: excludes(req.query) })
       return send(reply, v, req.query.verbose !== undefined)
     })

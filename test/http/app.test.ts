@@ -189,3 +189,49 @@ t.test('/metrics: prefixed names with units, verdicts, probe counters, process m
     if (type === 'counter') t.match(name ?? '', /_total$/, String(name))
   }
 })
+
+t.test('the plain-probe fast path answers as the full verdict does, in every state', async (t) => {
+  let mono = 0
+  const client = new FakeBrokerClient()
+  const config = configFrom(['--kafka-brokers', 'kafka-1:9092', '--kafka-broker-id', '1', '--interval', '1s', '--timeout', '100ms', '--failure-threshold', '1'])
+  const a = await startAgent(config, { brokerClient: client, monotonic: () => mono }, { start: false })
+  t.teardown(a.close)
+  const agree = (state: string): void => {
+    for (const probe of ['livez', 'readyz', 'startupz'] as const) {
+      t.equal(a.agent.probes.passes(probe), a.agent.probes.evaluate(probe).ok, `${probe}, ${state}`)
+    }
+  }
+  agree('pending')
+  await a.agent.runner.runCycle()
+  agree('passing')
+  client.brokers = [2, 3]
+  await a.agent.runner.runCycle()
+  agree('not registered')
+  client.error = { kind: 'unreachable', message: 'refused' }
+  await a.agent.runner.runCycle()
+  agree('unreachable')
+  client.error = undefined
+  client.brokers = [1, 2, 3]
+  await a.agent.runner.runCycle()
+  a.agent.lifecycle.stopping = 1
+  agree('prestop waiting')
+  a.agent.lifecycle.stopping = 0
+  a.agent.lifecycle.shuttingDown = true
+  agree('shutting down')
+  a.agent.lifecycle.shuttingDown = false
+  mono += 3 * 1000 + 100 + 1
+  agree('stale')
+})
+
+t.test('probe_requests_total keeps counting across scrapes', async (t) => {
+  const a = await ready()
+  t.teardown(a.close)
+  await a.app.inject({ url: '/readyz' })
+  await a.app.inject({ method: 'HEAD', url: '/readyz' })
+  t.match((await a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_probe_requests_total{endpoint="/readyz",code="200"} 2')
+  await a.app.inject({ url: '/readyz' })
+  await a.app.inject({ url: '/readyz?verbose' })
+  const m = (await a.app.inject({ url: '/metrics' })).body
+  t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/readyz",code="200"} 4')
+  t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/metrics",code="200"} 1', 'the first scrape counted once it was done')
+})
