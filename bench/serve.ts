@@ -4,14 +4,13 @@
 //
 // Throughput: both servers pinned to CPU 1 and loaded at the same time by two wrk processes on
 // CPU 0, so CPU steal on a shared machine hits both alike; the ratio is what counts. The agent
-// watches a real mock broker (checks every 1s) while it serves. Latency: /readyz alone at a fixed
-// 1,000 requests/s from this process (CPU 0), timed per request with hrtime.
+// watches a real mock broker (checks every 1s) while it serves. Latency: /readyz, then the bare
+// route, each alone at a fixed 1,000 requests/s from a client process on CPU 0 (bench/fixed-rate.cjs),
+// timed per request with hrtime.
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { parseArgs } from 'node:util'
-import { Pool } from 'undici'
 import { freePort, waitHttp } from '../test/helpers/cli'
 import { MockCluster } from '../test/helpers/mock-cluster'
 import { cpuModel, startAgent } from './lib'
@@ -40,32 +39,15 @@ async function wrk (url: string, seconds: number): Promise<Wrk> {
   return parseWrk(stdout)
 }
 
-/** A fixed request rate, in batches every 10 ms, each request timed on its own. */
-async function fixedRate (url: URL, rate: number, seconds: number): Promise<{ sent: number, non200: number, p50: number, p99: number, max: number }> {
-  const pool = new Pool(url.origin, { connections: 10 })
-  const latencies: number[] = []
-  let non200 = 0
-  const pending: Array<Promise<void>> = []
-  const end = Date.now() + seconds * 1000
-  const perTick = rate / 100
-  let next = Date.now()
-  while (Date.now() < end) {
-    for (let i = 0; i < perTick; i++) {
-      const t0 = process.hrtime.bigint()
-      pending.push(pool.request({ path: url.pathname, method: 'GET' }).then(async (res) => {
-        await res.body.dump()
-        if (res.statusCode !== 200) non200++
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
-      }))
-    }
-    next += 10
-    await sleep(Math.max(0, next - Date.now()))
-  }
-  await Promise.all(pending)
-  await pool.close()
-  latencies.sort((a, b) => a - b)
-  const at = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN
-  return { sent: latencies.length, non200, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? NaN }
+interface Fixed { sent: number, non200: number, p50: number, p99: number, max: number }
+
+/**
+ * A fixed request rate from bench/fixed-rate.cjs, a client process of its own on CPU 0: timed in
+ * this process, the latencies also held this process's own event-loop stalls.
+ */
+async function fixedRate (url: string, rate: number, seconds: number): Promise<Fixed> {
+  const { stdout } = await run('taskset', ['-c', '0', process.execPath, resolve(__dirname, 'fixed-rate.cjs'), url, String(rate), String(seconds)])
+  return JSON.parse(stdout) as Fixed
 }
 
 async function main (): Promise<void> {
@@ -83,8 +65,9 @@ async function main (): Promise<void> {
     const bareUrl = `http://127.0.0.1:${barePort}/ok`
     await Promise.all([wrk(probeUrl, 3), wrk(bareUrl, 3)]) // warm-up (JIT) for both
     const [probe, baseline] = await Promise.all([wrk(probeUrl, seconds), wrk(bareUrl, seconds)])
-    bare.kill('SIGKILL')
-    const fixed = await fixedRate(new URL(probeUrl), 1000, seconds)
+    // One server at a time at the fixed rate, each alone on CPU 1, bare right after the agent.
+    const fixed = await fixedRate(probeUrl, 1000, seconds)
+    const fixedBare = await fixedRate(bareUrl, 1000, seconds)
 
     const f = (n: number, d = 2): string => n.toFixed(d)
     console.log(`${new Date().toISOString().slice(0, 10)}, ${cpuModel()} (2 vCPU), Node ${process.versions.node}, ${seconds}s per measurement`)
@@ -93,9 +76,11 @@ async function main (): Promise<void> {
     console.log(`| agent /readyz | ${f(probe.rps, 0)} | ${f(probe.p50)} | ${f(probe.p99)} | ${probe.non2xx} |`)
     console.log(`| bare fastify /ok | ${f(baseline.rps, 0)} | ${f(baseline.p50)} | ${f(baseline.p99)} | ${baseline.non2xx} |`)
     console.log(`\nratio agent / bare: ${f(probe.rps / baseline.rps)}`)
-    console.log('\n| agent /readyz alone at 1,000 req/s (10 connections) | requests | non-200 | p50 (ms) | p99 (ms) | max (ms) |')
+    console.log('\n| alone at 1,000 req/s (10 connections, client process on CPU 0) | requests | non-200 | p50 (ms) | p99 (ms) | max (ms) |')
     console.log('|---|---|---|---|---|---|')
-    console.log(`| per-request hrtime | ${fixed.sent} | ${fixed.non200} | ${f(fixed.p50)} | ${f(fixed.p99)} | ${f(fixed.max)} |`)
+    for (const [name, r] of [['agent /readyz', fixed], ['bare fastify /ok', fixedBare]] as const) {
+      console.log(`| ${name} | ${r.sent} | ${r.non200} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`)
+    }
   } finally {
     bare.kill('SIGKILL')
     agent.proc.kill('SIGKILL')
