@@ -66,8 +66,9 @@ export class Probes {
    */
   passes (probe: ProbeName): boolean {
     if (probe === 'readyz' && (this.lifecycle.shuttingDown || this.lifecycle.stopping > 0)) return false
+    const now = this.runner.clock()
     for (const name of this.wiring[probe]) {
-      const view = this.runner.view(name)
+      const view = this.runner.view(name, now)
       if (view === undefined || view.ok || (probe === 'livez' && view.reason === 'STALE')) continue
       return false
     }
@@ -78,8 +79,9 @@ export class Probes {
     const exclude = opts.exclude ?? []
     const names = opts.only === undefined ? this.wiring[probe] : [opts.only]
     const lines: ProbeLine[] = []
+    const now = this.runner.clock()
     for (const name of names) {
-      const view = this.runner.view(name)
+      const view = this.runner.view(name, now)
       if (view === undefined) continue
       const excluded = exclude.includes(name)
       // A stale cache means the agent is stuck, not the broker: liveness must not restart the

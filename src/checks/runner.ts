@@ -84,11 +84,17 @@ export class Runner {
     }))
   }
 
-  view (name: string): CheckView | undefined {
+  /** This runner's monotonic clock (ms), for callers that read several views at one instant. */
+  clock (): number {
+    return this.mono()
+  }
+
+  /** `now` from clock() lets a caller reading several views read the clock once (~90 ns a read). */
+  view (name: string, now = this.mono()): CheckView | undefined {
     // Probe handlers call this on every request: the fresh view is built once per run, not per read.
     const view = this.views.get(name)
     if (view === undefined) return undefined
-    const age = this.mono() - (this.finishedAt.get(name) ?? 0)
+    const age = now - (this.finishedAt.get(name) ?? 0)
     if (age > this.opts.staleAfterMs) {
       const message = `no check run has completed in ${formatDuration(Math.round(age))} (runs every ${formatDuration(this.opts.intervalMs)})`
       return { ...view, ok: false, reason: 'STALE', message }
@@ -98,7 +104,8 @@ export class Runner {
 
   /** True when some check has had no finished run for too long: the agent itself is stuck. */
   get stale (): boolean {
-    return this.names.some((n) => this.view(n)?.reason === 'STALE')
+    const now = this.mono()
+    return this.names.some((n) => this.view(n, now)?.reason === 'STALE')
   }
 
   private loop (): void {
