@@ -51,14 +51,47 @@ function answer (status: number, body: Buffer): Answer {
  * megabyte of JSON is most of a big worker's run: an identical body reuses the last result. The
  * result is immutable (readonly all the way down), so sharing it between runs is safe.
  */
-function lastBody<T> (): (a: Answer, read: (a: Answer) => T) => T {
+interface BodyMemo<T> {
+  /** The last 200 body, for readBody to compare the next one with as it arrives. */
+  readonly previous: () => Buffer | undefined
+  readonly read: (a: Answer, interpret: (a: Answer) => T) => T
+}
+
+function bodyMemo<T> (): BodyMemo<T> {
   let last: { body: Buffer, value: T } | undefined
-  return (a, read) => {
-    if (last !== undefined && a.status === 200 && last.body.equals(a.body)) return last.value
-    const value = read(a)
-    last = a.status === 200 ? { body: a.body, value } : undefined
-    return value
+  return {
+    previous: () => last?.body,
+    read: (a, interpret) => {
+      // readBody hands back the previous Buffer itself when the bytes were the same.
+      if (last !== undefined && a.status === 200 && last.body === a.body) return last.value
+      const value = interpret(a)
+      last = a.status === 200 ? { body: a.body, value } : undefined
+      return value
+    },
   }
+}
+
+/**
+ * Reads a body, comparing it with `previous` chunk by chunk as it arrives. While the bytes match,
+ * chunks are dropped at once and nothing is concatenated; the same bytes end as `previous`
+ * itself. Concatenating a megabyte per run only to find it unchanged kept V8 collecting the
+ * whole heap for the external memory every few seconds (--trace-gc).
+ */
+export async function readBody (body: AsyncIterable<Buffer>, previous: Buffer | undefined): Promise<Buffer> {
+  let matched = 0
+  let differs = previous === undefined
+  const rest: Buffer[] = []
+  for await (const chunk of body) {
+    if (!differs && previous !== undefined && matched + chunk.length <= previous.length &&
+      previous.compare(chunk, 0, chunk.length, matched, matched + chunk.length) === 0) {
+      matched += chunk.length
+      continue
+    }
+    differs = true
+    rest.push(chunk)
+  }
+  if (previous !== undefined && !differs && matched === previous.length) return previous
+  return previous === undefined || matched === 0 ? Buffer.concat(rest) : Buffer.concat([previous.subarray(0, matched), ...rest])
 }
 
 export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectClient {
@@ -81,20 +114,23 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   const base = new URL(target.url)
   const prefix = base.pathname.replace(/\/+$/, '')
   let legacySince: number | undefined
-  const statusBodies = lastBody<{ expanded: true, statuses: readonly ConnectorStatus[] } | { expanded: false, names: string[] }>()
-  const infoBodies = lastBody<ConnectorList<number | undefined>>()
+  const statusBodies = bodyMemo<{ expanded: true, statuses: readonly ConnectorStatus[] } | { expanded: false, names: string[] }>()
+  const infoBodies = bodyMemo<ConnectorList<number | undefined>>()
 
   /**
    * One request (a GET unless said otherwise), interpreted. The outcome is reported after
    * `interpret` ran, so an HTTP 500 or a body that is not JSON counts as a failed request in the
    * metrics, not only a dead socket.
    */
-  async function call<T> (endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T, method: 'GET' | 'POST' = 'GET'): Promise<T> {
+  async function call<T> (
+    endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T,
+    how: { method?: 'GET' | 'POST', memo?: BodyMemo<T> } = {},
+  ): Promise<T> {
     const started = performance.now()
     let failed: ConnectErrorKind | undefined
     try {
       // undici's dispatcher follows no redirects: a 3xx arrives here as a status.
-      const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method, headers, signal })
+      const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method: how.method ?? 'GET', headers, signal })
       if (res.statusCode >= 300 && res.statusCode < 400) {
         await res.body.dump()
         throw new ConnectError('redirect', `${endpoint}: HTTP ${res.statusCode} redirect; point --connect-url at the worker itself`)
@@ -103,7 +139,9 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
         await res.body.dump()
         throw new ConnectError('auth', `${endpoint}: HTTP ${res.statusCode} from the worker; check the Connect credentials`)
       }
-      return interpret(answer(res.statusCode, Buffer.from(await res.body.arrayBuffer())))
+      const memo = res.statusCode === 200 ? how.memo : undefined
+      const a = answer(res.statusCode, await readBody(res.body, memo?.previous()))
+      return memo === undefined ? interpret(a) : memo.read(a, interpret)
     } catch (err) {
       const e = classify(err, signal)
       failed = e.kind
@@ -148,10 +186,10 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   return {
     health,
     connectorStatuses: async (signal) => {
-      const list = await call('connectors', '/connectors?expand=status', signal, (a) => statusBodies(a, (a) => {
+      const list = await call('connectors', '/connectors?expand=status', signal, (a) => {
         const l = connectorList(expectOk('connectors', 'GET /connectors', a), 'status', connectorStatus)
-        return l.expanded ? { expanded: true, statuses: l.entries.map(([, s]) => s) } : l
-      }))
+        return l.expanded ? { expanded: true as const, statuses: l.entries.map(([, s]) => s) } : l
+      }, { memo: statusBodies })
       // The same array as the last run's when the body was the same: the check skips its
       // evaluation then.
       if (list.expanded) return list.statuses
@@ -163,7 +201,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     },
     connectorTasksMax: async (signal) => {
       const list = await call('connectors', '/connectors?expand=info', signal,
-        (a) => infoBodies(a, (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => tasksMaxOf(v))))
+        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => tasksMaxOf(v)), { memo: infoBodies })
       const pairs = list.expanded
         ? list.entries
         : await mapLimit(list.names, target.concurrency, signal, async (name, sig): Promise<[string, number | undefined]> =>
@@ -180,7 +218,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
         if (a.status === 404) return 'gone'
         if (a.status === 409) return 'rebalancing'
         throw httpError('connector_restart', a)
-      }, 'POST'),
+      }, { method: 'POST' }),
     close: async () => { await dispatcher.destroy() },
   }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ConnectClient } from '../../src/clients/connect-client'
-import { createUndiciConnectClient } from '../../src/clients/undici-connect-client'
+import { createUndiciConnectClient, readBody } from '../../src/clients/undici-connect-client'
 import type { ConnectTarget } from '../../src/config/connect-target'
 import { connectorsCheck } from '../../src/checks/connect-checks'
 import type { ConnectorVerdict } from '../../src/checks/connect-evaluate'
@@ -80,4 +80,36 @@ t.test('a UTF-8 byte order mark before the JSON is dropped, as undici\'s text() 
   const client = createUndiciConnectClient({ target, timeoutMs: 2000, userAgent: 'test' })
   t.teardown(async () => { await client.close() })
   t.same((await client.connectorStatuses(new AbortController().signal)).map((s) => s.name), ['a'])
+})
+
+t.test('readBody: whatever the chunking, the bytes as sent; the previous Buffer itself only when equal', async (t) => {
+  let seed = 7
+  const rnd = (n: number): number => { // mulberry32
+    seed = (seed + 0x6D2B79F5) | 0
+    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
+    return (((r ^ (r >>> 14)) >>> 0) / 4294967296 * n) | 0
+  }
+  const kinds = new Set<number>()
+  for (let i = 0; i < 400; i++) {
+    const previous = Buffer.from(Array.from({ length: 1 + rnd(200) }, () => 97 + rnd(3)))
+    const kind = rnd(5)
+    kinds.add(kind)
+    const next = kind === 0
+      ? Buffer.from(previous)
+      : kind === 1
+        ? previous.subarray(0, rnd(previous.length))
+        : kind === 2
+          ? Buffer.concat([previous, Buffer.from('xyz'.slice(0, 1 + rnd(3)))])
+          : kind === 3
+            ? Buffer.from(previous.map((b, j) => (j === rnd(previous.length) ? b + 1 : b)))
+            : Buffer.from('{}')
+    const chunks: Buffer[] = []
+    for (let at = 0; at < next.length;) { const n = 1 + rnd(40); chunks.push(next.subarray(at, at + n)); at += n }
+    const compared = rnd(8) !== 0
+    const got = await readBody((async function * () { yield * chunks })(), compared ? previous : undefined)
+    if (!got.equals(next)) t.fail(`case ${i}: got ${got.toString()} for ${next.toString()}`)
+    if ((got === previous) !== (compared && next.equals(previous))) t.fail(`case ${i}: identity ${String(got === previous)}`)
+  }
+  t.equal(kinds.size, 5, 'same, shorter, longer, one byte changed, unrelated: each case came up')
 })
