@@ -160,17 +160,14 @@ export function evaluateConnectors (
     if (max !== undefined && s.tasks.length < max) {
       (problems ??= []).push({ reason: 'TASKS_BELOW_MAX', text: `only ${s.tasks.length} of tasks.max ${max} tasks exist` })
     }
-    const verdict: Mutable<ConnectorVerdict> = {
-      name: s.name,
-      healthy: problems === undefined,
-      reason: problems === undefined ? 'OK' : worstOf(problems.map((p) => p.reason)),
-      problems: problems === undefined ? NO_PROBLEMS : problems.map((p) => p.text),
-      state: s.state,
-      workerId: s.workerId,
-      type: s.type,
-      tasks: taskVerdicts,
-    }
-    if (s.trace !== undefined) verdict.trace = s.trace.slice(0, opts.traceLength)
+    const healthy = problems === undefined
+    const reason = problems === undefined ? 'OK' : worstOf(problems.map((p) => p.reason))
+    const texts = problems === undefined ? NO_PROBLEMS : problems.map((p) => p.text)
+    const trace = s.trace?.slice(0, opts.traceLength)
+    // Two literals rather than a spread (faster here), with /status's key order: trace before tasks.
+    const verdict: Mutable<ConnectorVerdict> = trace === undefined
+      ? { name: s.name, healthy, reason, problems: texts, state: s.state, workerId: s.workerId, type: s.type, tasks: taskVerdicts }
+      : { name: s.name, healthy, reason, problems: texts, state: s.state, workerId: s.workerId, type: s.type, trace, tasks: taskVerdicts }
     if (max !== undefined) verdict.tasksMax = max
     verdicts.push(verdict)
   }

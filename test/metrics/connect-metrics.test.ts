@@ -47,15 +47,16 @@ t.test('after any sequence of runs the series equal a fresh agent\'s for the las
     const rnd = random(seed)
     const registry = new Registry()
     const metrics = createConnectMetrics('x_', registry, 3)
-    let last: ConnectorVerdict[] | undefined = []
+    let last: ConnectorVerdict[] = []
     let mismatches = 0
     for (let step = 0; step < 300; step++) {
       const r = rnd()
-      // Mostly new runs; sometimes the check hands over the same array again (nothing changed),
-      // sometimes the run failed (no per-connector series at all).
-      const now: ConnectorVerdict[] | undefined = r < 0.1 ? last : r < 0.2 ? undefined : verdicts(rnd)
+      // Mostly new runs; sometimes the check hands over its last verdicts again (nothing changed,
+      // also right after a failed run, as the check's memo does), sometimes the run failed (no
+      // per-connector series at all).
+      const now: ConnectorVerdict[] | undefined = r < 0.15 ? last : r < 0.3 ? undefined : verdicts(rnd)
       metrics.connectors(now)
-      last = now
+      if (now !== undefined) last = now
       const fresh = new Registry()
       createConnectMetrics('x_', fresh, 3).connectors(now)
       const [got, want] = [await text(registry), await text(fresh)]
