@@ -19,7 +19,7 @@
  *   GET /          200 this list, for people with curl.
  * GET and HEAD only: other methods on these paths get 405, unknown paths 404.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Agent } from './agent'
 import { connectorRoutes } from './http/connector-routes'
@@ -36,28 +36,37 @@ export interface AppDeps {
 
 /** Builds the app from its dependencies. It never listens: server.ts does, tests use inject(). */
 export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
-  // Typed as fastify's base logger so the instance has fastify's default generics.
-  const loggerInstance: FastifyBaseLogger = logger
   const app = Fastify({
-    loggerInstance,
-    // Probes arrive every few seconds from every kubelet: logging each at info is noise.
-    logController: new LogController({ disableRequestLogging: true }),
-    // fastify makes a child logger per request; with pino's redaction that was the single
-    // biggest cost of a probe answer (bench/serve.ts). Requests log through the app logger.
-    childLoggerFactory: (parent) => parent,
+    // No logger for fastify itself. Given one, fastify makes a child logger per request and
+    // listens for every response's 'finish', about 2 µs of a ~30 µs probe answer
+    // (bench/pair.ts); what it would log, we log below through our own logger.
     // A probe has nothing to send us; refuse large bodies early.
     bodyLimit: 1024,
     // Connector names can be long; the default 100 would turn a real name into a 404.
     routerOptions: { maxParamLength: 1024 },
   })
 
-  // Counted and logged when the response is done; callback style, because an async hook costs a
-  // promise on every probe (bench/serve.ts). Requests log at debug only.
-  const debug = logger.isLevelEnabled('debug')
-  app.addHook('onResponse', (req, reply, done) => {
+  // Counted as the response goes out: an onResponse hook would make fastify listen for every
+  // response's 'finish'. Callback style, because an async hook costs a promise per probe.
+  app.addHook('onSend', (req, reply, payload, done) => {
     agent.metrics.probeRequest(req.routeOptions.url ?? 'unmatched', reply.statusCode)
-    if (debug) req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request')
-    done()
+    done(null, payload)
+  })
+  // Requests log at debug only (probes arrive every few seconds from every kubelet); the hook,
+  // and the listeners it needs, exist only then.
+  if (logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', (req, reply, done) => {
+      logger.debug({ reqId: req.id, method: req.method, url: req.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request')
+      done()
+    })
+  }
+  // What fastify's default handler would have logged: server errors loudly, client errors
+  // (bad requests, bodies over the limit) at debug. reply.send(err) answers as fastify does.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500
+    if (status >= 500) logger.error({ err, method: req.method, url: req.url }, 'request failed')
+    else logger.debug({ err: err.message, method: req.method, url: req.url, statusCode: status }, 'bad request')
+    reply.send(err)
   })
 
   probeRoutes(app, agent)

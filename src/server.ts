@@ -17,9 +17,9 @@ const CLOSE_BUDGET_MS = 5000
 export async function serve (config: Config, logger: Logger): Promise<void> {
   const agent = createAgent(config, { logger })
   const app = buildApp({ agent, logger })
-  await app.listen({ host: config.host, port: config.port })
+  const address = await app.listen({ host: config.host, port: config.port })
   agent.runner.start()
-  logger.info({ config: publicOptions(config) }, 'kafka-healthz started')
+  logger.info({ address, config: publicOptions(config) }, 'kafka-healthz started')
 
   closeWithGrace({ delay: config.shutdownDelay + CLOSE_BUDGET_MS, logger }, async ({ signal, err }) => {
     agent.lifecycle.shuttingDown = true

@@ -1,5 +1,9 @@
 import t from 'tap'
-import { configFrom, startAgent, type TestAgent } from '../helpers/agent'
+import type { FastifyInstance } from 'fastify'
+import { createAgent } from '../../src/agent'
+import { buildApp } from '../../src/app'
+import { createLogger } from '../../src/log/logger'
+import { configFrom, LogSink, startAgent, type TestAgent } from '../helpers/agent'
 import { FakeBrokerClient } from '../helpers/fakes'
 
 async function ready (client = new FakeBrokerClient(), extra: string[] = []): Promise<TestAgent> {
@@ -234,4 +238,38 @@ t.test('probe_requests_total keeps counting across scrapes', async (t) => {
   const m = (await a.app.inject({ url: '/metrics' })).body
   t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/readyz",code="200"} 4')
   t.match(m, 'kafka_healthz_probe_requests_total{endpoint="/metrics",code="200"} 1', 'the first scrape counted once it was done')
+})
+
+t.test('fastify has no logger of its own: requests log through ours at debug, server errors at error', async (t) => {
+  const build = async (level: string): Promise<{ app: FastifyInstance, logs: LogSink }> => {
+    const logs = new LogSink()
+    const logger = createLogger(level, logs)
+    const agent = createAgent(configFrom(['--kafka-brokers', 'kafka-1:9092', '--interval', '1m', '--timeout', '100ms']), { logger, brokerClient: new FakeBrokerClient() })
+    const app = buildApp({ agent, logger })
+    app.get('/boom', async () => { throw new Error('kaboom') })
+    await app.ready()
+    t.teardown(async () => { await app.close(); await agent.close() })
+    return { app, logs }
+  }
+  const debug = await build('debug')
+  await debug.app.inject({ url: '/readyz?verbose' })
+  const line = debug.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request')
+  t.match(line, { level: 'debug', method: 'GET', url: '/readyz?verbose', statusCode: 503 }, 'one debug line per request, with its status')
+  t.type(line?.ms, 'number')
+  const boom = await debug.app.inject({ url: '/boom' })
+  t.equal(boom.statusCode, 500)
+  t.same(JSON.parse(boom.body), { statusCode: 500, error: 'Internal Server Error', message: 'kaboom' }, 'answered as fastify answers')
+  t.match(debug.logs.text, /"level":"error",[^\n]*"message":"kaboom"[^\n]*"msg":"request failed"/)
+  const big = await debug.app.inject({ method: 'POST', url: '/readyz', payload: 'x'.repeat(2048), headers: { 'content-type': 'text/plain' } })
+  t.equal(big.statusCode, 413, 'a body over the limit is refused')
+  t.match(debug.logs.text, /"level":"debug",[^\n]*"statusCode":413[^\n]*"msg":"bad request"/, 'client errors at debug')
+
+  const info = await build('info')
+  await info.app.inject({ url: '/readyz' })
+  await info.app.inject({ url: '/boom' })
+  t.notMatch(info.logs.text, '"msg":"request"', 'no request lines at info')
+  t.match(info.logs.text, '"msg":"request failed"', 'server errors are logged at any level')
+  const metrics = await info.app.inject({ url: '/metrics' })
+  t.match(metrics.body, 'kafka_healthz_probe_requests_total{endpoint="/readyz",code="503"} 1')
+  t.match(metrics.body, 'kafka_healthz_probe_requests_total{endpoint="/boom",code="500"} 1')
 })
