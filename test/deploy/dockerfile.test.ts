@@ -206,8 +206,20 @@ t.test('replay the build and start what the image would run', async (t) => {
   const child = spawn('env', entry, { cwd: join(finalRoot, final.workdir), env, stdio: ['ignore', 'pipe', 'pipe'], ...ids })
   const exit = collect(child)
   t.teardown(() => { child.kill('SIGKILL') })
-  await waitHttp(port, '/ping', 200, 20_000)
-  await waitHttp(port, '/readyz', 200, 20_000)
+  // If the entrypoint dies or never answers, say what it printed rather than only "never answered".
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+  const died = exit.then((r) => { throw new Error(`the entrypoint exited (${r.code ?? r.signal ?? '?'}) before it answered`) })
+  died.catch(() => {})
+  try {
+    await Promise.race([(async () => {
+      await waitHttp(port, '/ping', 200, 20_000)
+      await waitHttp(port, '/readyz', 200, 20_000)
+    })(), died])
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; its output:\n${output.slice(-4000)}`)
+  }
 
   const hc = spawnSync('env', healthcheck, { env, encoding: 'utf8', ...ids })
   t.equal(hc.status, 0, `HEALTHCHECK passes: ${hc.stdout}${hc.stderr}`)
