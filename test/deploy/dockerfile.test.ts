@@ -6,7 +6,7 @@
 // answer, and the HEALTHCHECK command passes.
 import t from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { DockerfileParser, type Instruction } from 'dockerfile-ast'
@@ -183,6 +183,12 @@ t.test('replay the build and start what the image would run', async (t) => {
       if (s.isDirectory()) { for (const e of readdirSync(p)) lock(join(p, e)); chmodSync(p, 0o555) } else chmodSync(p, 0o444)
     }
     lock(final.root)
+    // The runtime image's /nodejs/bin/node: this test's own node, placed where the image has it,
+    // because the image's user may not reach the original (the Node 24 run's node lives in the
+    // clone's .cache, under a directory only root can enter). A hard link when possible.
+    const node = join(final.root, 'nodejs', 'bin', 'node')
+    mkdirSync(join(final.root, 'nodejs', 'bin'), { recursive: true, mode: 0o755 })
+    try { linkSync(process.execPath, node) } catch { copyFileSync(process.execPath, node) }
   } else {
     t.comment('not root: running as the current user, files writable')
   }
@@ -191,7 +197,7 @@ t.test('replay the build and start what the image would run', async (t) => {
   const finalRoot = final.root
   // `env -u NODE_OPTIONS`: tap instruments every node it sees spawned (and that would write
   // coverage files as the image's user); the image runs plain node.
-  const map = (argv: string[]): string[] => ['-u', 'NODE_OPTIONS', ...argv.map((arg, n) => n === 0 && arg === '/nodejs/bin/node' ? process.execPath : arg.startsWith('/') ? join(finalRoot, arg) : arg)]
+  const map = (argv: string[]): string[] => ['-u', 'NODE_OPTIONS', ...argv.map((arg, n) => n === 0 && arg === '/nodejs/bin/node' && !asImageUser ? process.execPath : arg.startsWith('/') ? join(finalRoot, arg) : arg)]
 
   const entrypoint = final.stage.steps.find((i) => i.getKeyword() === 'ENTRYPOINT')
   const health = final.stage.steps.find((i) => i.getKeyword() === 'HEALTHCHECK')
