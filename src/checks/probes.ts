@@ -1,5 +1,5 @@
 import type { Reason } from './check'
-import type { Runner } from './runner'
+import type { CheckView, Runner } from './runner'
 
 export const PROBES = ['livez', 'readyz', 'startupz'] as const
 export type ProbeName = typeof PROBES[number]
@@ -46,6 +46,16 @@ const PRESTOP_LINE: ProbeLine = {
 }
 
 /**
+ * Whether one check's view passes for `probe`. A stale cache means the agent is stuck, not the
+ * broker: liveness must not restart the broker for our fault; /ping fails instead, so the kubelet
+ * restarts the agent. startupz is not latched here: the kubelet latches it per container, and this
+ * sidecar outlives broker restarts, after which startup must be judged afresh.
+ */
+function passing (probe: ProbeName, view: CheckView): boolean {
+  return view.ok || (probe === 'livez' && view.reason === 'STALE')
+}
+
+/**
  * Turns cached check verdicts into probe answers. Pure reads of the runner's cache: nothing here
  * waits on Kafka or Connect, which is what keeps probe answers in the sub-millisecond range.
  */
@@ -69,8 +79,7 @@ export class Probes {
     const now = this.runner.clock()
     for (const name of this.wiring[probe]) {
       const view = this.runner.view(name, now)
-      if (view === undefined || view.ok || (probe === 'livez' && view.reason === 'STALE')) continue
-      return false
+      if (view !== undefined && !passing(probe, view)) return false
     }
     return true
   }
@@ -84,11 +93,7 @@ export class Probes {
       const view = this.runner.view(name, now)
       if (view === undefined) continue
       const excluded = exclude.includes(name)
-      // A stale cache means the agent is stuck, not the broker: liveness must not restart the
-      // broker for our fault. /ping fails instead, so the kubelet restarts the agent.
-      // startupz is not latched here: the kubelet latches it per container, and this sidecar
-      // outlives broker restarts, after which startup must be judged afresh.
-      const ok = view.ok || (probe === 'livez' && view.reason === 'STALE')
+      const ok = passing(probe, view)
       lines.push({ name, ok, excluded, reason: ok ? 'OK' : view.reason, message: ok ? 'ok' : view.message })
     }
     // Draining applies to /readyz/<check> too: whichever form a pod spec uses must fail on SIGTERM.

@@ -54,6 +54,7 @@ function answer (status: number, body: Buffer): Answer {
 interface BodyMemo<T> {
   /** The last 200 body, for readBody to compare the next one with as it arrives. */
   readonly previous: () => Buffer | undefined
+  /** Interprets a 200 answer, or returns the last result when readBody handed back the last body. */
   readonly read: (a: Answer, interpret: (a: Answer) => T) => T
 }
 
@@ -62,10 +63,9 @@ function bodyMemo<T> (): BodyMemo<T> {
   return {
     previous: () => last?.body,
     read: (a, interpret) => {
-      // readBody hands back the previous Buffer itself when the bytes were the same.
-      if (last !== undefined && a.status === 200 && last.body === a.body) return last.value
+      if (last?.body === a.body) return last.value
       const value = interpret(a)
-      last = a.status === 200 ? { body: a.body, value } : undefined
+      last = { body: a.body, value }
       return value
     },
   }

@@ -33,18 +33,21 @@ export function renderVerdict (v: ProbeVerdict, verbose: boolean): string {
 export function probeRoutes (app: FastifyInstance, agent: Agent): void {
   const retryAfter = String(Math.max(1, Math.ceil(agent.config.interval / 1000)))
 
-  function send (reply: FastifyReply, v: ProbeVerdict, verbose: boolean): string {
-    reply.code(v.ok ? 200 : 503)
+  function plainText (reply: FastifyReply): void {
     // The answer is only as fresh as the last run; no proxy or client should keep it.
     reply.header('cache-control', 'no-store')
-    if (!v.ok) reply.header('retry-after', retryAfter)
     reply.type('text/plain; charset=utf-8')
+  }
+
+  function send (reply: FastifyReply, v: ProbeVerdict, verbose: boolean): string {
+    reply.code(v.ok ? 200 : 503)
+    plainText(reply)
+    if (!v.ok) reply.header('retry-after', retryAfter)
     return renderVerdict(v, verbose)
   }
 
   function sendOk (reply: FastifyReply): string {
-    reply.header('cache-control', 'no-store')
-    reply.type('text/plain; charset=utf-8')
+    plainText(reply)
     return 'ok\n'
   }
 

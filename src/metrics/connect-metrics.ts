@@ -81,8 +81,12 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
   let exported = new Map<string, Exported>()
   let lastVerdicts: readonly ConnectorVerdict[] | undefined | null = null
 
+  function dropStates (name: string, worker: string): void {
+    for (const state of CONNECT_STATES) connectorState.remove({ connector: name, worker, state })
+  }
+
   function dropConnector (name: string, was: Exported): void {
-    for (const state of CONNECT_STATES) connectorState.remove({ connector: name, worker: was.worker, state })
+    dropStates(name, was.worker)
     for (const state of was.tasks.keys()) connectorTasks.remove({ connector: name, state })
   }
 
@@ -90,7 +94,7 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
     const state = known(v.state)
     // The worker is a label: a connector that moved gets new series, and its old ones go.
     const moved = was !== undefined && was.worker !== v.workerId
-    if (moved) for (const s of CONNECT_STATES) connectorState.remove({ connector: v.name, worker: was.worker, state: s })
+    if (moved) dropStates(v.name, was.worker)
     if (was === undefined || moved) {
       for (const s of CONNECT_STATES) connectorState.set({ connector: v.name, worker: v.workerId, state: s }, state === s ? 1 : 0)
     } else if (was.state !== state) {
