@@ -62,7 +62,9 @@ export function advertisedCheck (deps: AdvertisedDeps): Check & { close: () => P
       try {
         await clientFor(me.host, me.port).ping(signal)
       } catch (err) {
-        if (err instanceof BrokerError && err.kind === 'aborted') throw err
+        // The deadline passed: the runner's TIMEOUT, not a verdict on the address. Returned, not
+        // thrown: the runner has already answered TIMEOUT, and a throw reads as a bug in the check.
+        if (err instanceof BrokerError && err.kind === 'aborted') return brokerFailure(address, err)
         const why = err instanceof Error ? err.message : String(err)
         return fail('ADVERTISED_UNREACHABLE', `advertised address ${address} (${ips.join(', ')}) does not accept a Kafka connection from this pod: ${why}`, details)
       }
