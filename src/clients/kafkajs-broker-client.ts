@@ -66,9 +66,11 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
    * (FIN-WAIT-2) and leaves dials to a frozen peer in SYN-SENT, one more descriptor every run.
    */
   function slot (sasl: KafkaTarget['sasl']): { call: <T>(signal: AbortSignal, fn: (b: Broker) => Promise<T>) => Promise<T>, close: () => Promise<void> } {
-    let current: { broker: Promise<Broker>, sockets: Set<Socket> } | undefined
+    interface Conn { readonly broker: Promise<Broker>, readonly sockets: Set<Socket>, /** the handshake finished */ readonly ready: boolean }
+    let current: Conn | undefined
 
-    function dial (): { broker: Promise<Broker>, sockets: Set<Socket> } {
+    function dial (): Conn {
+      let ready = false
       const sockets = new Set<Socket>()
       const base = socketFactory() as (args: unknown) => Socket
       const tracked = (args: unknown): Socket => {
@@ -97,13 +99,14 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
           void b.disconnect().catch(() => {})
           throw err
         }
+        ready = true
         return b
       })()
-      return { broker, sockets }
+      return { broker, sockets, get ready () { return ready } }
     }
 
     /** Drops the connection so the next call dials afresh: after a failure we cannot trust the socket. */
-    function reset (stale: { broker: Promise<Broker>, sockets: Set<Socket> }): void {
+    function reset (stale: Conn): void {
       if (current === stale) current = undefined
       for (const socket of stale.sockets) socket.destroy()
       stale.broker.then(async (b) => { await b.disconnect() }).catch(() => {})
@@ -124,8 +127,11 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
           return await Promise.race([attempt, aborted])
         } catch (err) {
           const e = classify(err)
-          // A protocol error is an answer: the socket is fine, and other checks share it.
-          if (e.kind !== 'protocol') reset(conn)
+          // A protocol error on a connected client is an answer: the socket is fine, and other
+          // checks share it. Any failure of the dial itself (ApiVersions, SASL, TLS), whatever its
+          // class, leaves no usable connection: keeping the rejected dial would answer that same
+          // error on every later run, and liveness would restart a healthy broker forever.
+          if (e.kind !== 'protocol' || !conn.ready) reset(conn)
           throw e
         } finally {
           if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)

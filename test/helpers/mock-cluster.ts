@@ -75,6 +75,9 @@ export class MockCluster {
   /** -1 leaves the partition without a leader: the broker answers LEADER_NOT_AVAILABLE for it. */
   async leader (topic: string, partition: number, id: number): Promise<void> { await this.command(`leader ${topic} ${partition} ${id}`) }
 
+  /** Broker `id` answers its next request of `apiKey` with the Kafka error `code` (e.g. ApiVersions 18, REQUEST_TIMED_OUT 7). */
+  async error (id: number, apiKey: number, code: number): Promise<void> { await this.command(`error ${id} ${apiKey} ${code}`) }
+
   /** Freezes every broker: sockets stay open but nothing answers, as with a peer gone without FIN. */
   freeze (): void { this.proc.kill('SIGSTOP') }
   thaw (): void { this.proc.kill('SIGCONT') }

@@ -226,3 +226,28 @@ t.test('a leaderless partition elsewhere: in-sync still judges the rest, and the
   const metrics = (await a.app.inject({ url: '/metrics' })).body
   t.match(metrics, 'kafka_healthz_kafka_offline_partitions{broker="1"} 1')
 })
+
+t.test('a protocol error on the first ApiVersions after the broker comes back does not stick (issue 11 #1)', async (t) => {
+  const a = await agentFor(2)
+  t.teardown(a.close)
+  await waitForStatus(a.app, '/livez', 200, 5000)
+  await cluster.down(2)
+  await waitForStatus(a.app, '/livez', 503, bound(1))
+  // The re-dial's handshake is answered with REQUEST_TIMED_OUT (ApiVersions is key 18, the error 7).
+  await cluster.error(2, 18, 7)
+  await cluster.up(2)
+  await waitForBody(a.app, '/livez?verbose', 'KAFKA_PROTOCOL_ERROR', bound(1) * 2)
+  // The next run must dial again and pass: a kept, rejected dial would answer the same error forever.
+  const upMs = await waitForStatus(a.app, '/livez', 200, INTERVAL * 3 + TIMEOUT + SLACK)
+  t.pass(`live again after ${upMs}ms with the same agent`)
+  await waitForStatus(a.app, '/readyz', 200, INTERVAL * 3 + TIMEOUT + SLACK)
+
+  // Once more through a down/up cycle, and with the error on the main (metadata) connection too.
+  await cluster.down(2)
+  await waitForStatus(a.app, '/readyz', 503, bound(1))
+  await cluster.error(2, 18, 7)
+  await cluster.error(2, 18, 7)
+  await cluster.up(2)
+  await waitForStatus(a.app, '/readyz', 200, INTERVAL * 5 + TIMEOUT + SLACK)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200)
+})
