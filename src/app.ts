@@ -29,19 +29,29 @@ import { statusRoutes } from './http/status-routes'
 
 const KNOWN_PATH = /^\/(?:(?:livez|readyz|startupz)(?:\/[^/]+)?|connectors\/[^/]+|status|metrics|ping|prestop)?$/
 
+/** See connectionTimeout below. */
+export const IDLE_SOCKET_MS = 90_000
+
 export interface AppDeps {
   readonly agent: Agent
   readonly logger: Logger
+  /** Tests shorten it. */
+  readonly idleSocketMs?: number
 }
 
 /** Builds the app from its dependencies. It never listens: server.ts does, tests use inject(). */
-export function buildApp ({ agent, logger }: AppDeps): FastifyInstance {
+export function buildApp ({ agent, logger, idleSocketMs = IDLE_SOCKET_MS }: AppDeps): FastifyInstance {
   const app = Fastify({
     // No logger for fastify itself. Given one, fastify makes a child logger per request and
     // listens for every response's 'finish', about 2 µs of a ~30 µs probe answer
     // (bench/pair.ts); what it would log, we log below through our own logger.
     // A probe has nothing to send us; refuse large bodies early.
     bodyLimit: 1024,
+    // A socket with no traffic either way for this long is closed: a client that asks and then
+    // never reads (or never finishes asking) holds a descriptor and its queued answer no longer
+    // than this. Keep-alive sockets between scrapes close earlier, at fastify's 72 s keep-alive
+    // timeout; /prestop, the one answer that waits in silence, lifts it for its own socket.
+    connectionTimeout: idleSocketMs,
     // Connector names can be long; the default 100 would turn a real name into a 404.
     routerOptions: { maxParamLength: 1024 },
   })

@@ -46,6 +46,7 @@ export class Runner {
   private timer: NodeJS.Timeout | undefined
   private cycle: Promise<void> | undefined
   private stopped = true
+  private changes = 0
 
   constructor (private readonly opts: RunnerOptions) {
     this.mono = opts.monotonic ?? (() => performance.now())
@@ -82,6 +83,11 @@ export class Runner {
       const run = await this.runOne(check)
       this.record(check.name, run)
     }))
+  }
+
+  /** Counts recorded results: a reader can keep what it built from the views until this moves. */
+  get generation (): number {
+    return this.changes
   }
 
   /** This runner's monotonic clock (ms), for callers that read several views at one instant. */
@@ -165,6 +171,7 @@ export class Runner {
 
   private setState (name: string, state: CheckState): void {
     this.states.set(name, state)
+    this.changes++
     this.views.set(name, Object.freeze({ ...state, name, ok: state.passing }))
   }
 

@@ -66,7 +66,7 @@ export const SCHEMA = {
   connectUnhealthyTolerance: int('Percent of selected connectors that may be unhealthy before readiness fails.', 0, 0, 100),
   connectMaxBodyBytes: int('Largest Connect response body read; larger ones fail with CONNECT_BODY_TOO_LARGE.', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   connectConcurrency: int('Parallel status calls when the worker ignores ?expand=status (older than Kafka 2.3).', 8, 1, 64),
-  connectTraceLength: int('Stack traces in /status and /connectors/<name> are cut to this many characters.', 2000, 0, 1_000_000),
+  connectTraceLength: int('Stack traces on /connectors/<name> are cut to this many characters (/status shows only their first line).', 2000, 0, 1_000_000),
   connectMetricsMaxConnectors: int('At most this many connectors get per-connector metric series; the rest are counted as left out.', 500, 0, 100_000),
   connectRestartFailed: bool('Self-healing (opt-in): restart connectors and tasks FAILED on this worker (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true, Kafka 3.0 or later), with backoff. Needs --connect-worker-id. Never restarts a PAUSED or STOPPED connector.'),
   connectRestartBackoff: duration('Self-healing: wait after the first restart of a connector before another; doubles with each restart.', 30_000, 1000),

@@ -3,7 +3,6 @@ import type { Agent } from '../agent'
 import { CHECK_CONNECTORS } from '../checks/connect-checks'
 import type { ConnectorVerdict } from '../checks/connect-evaluate'
 
-const firstLine = (trace: string | undefined): string | null => (trace === undefined ? null : trace.split('\n', 1)[0] ?? null)
 
 /**
  * GET /connectors/<name>: 200 when that connector (and its tasks) is healthy at the last run,
@@ -32,10 +31,10 @@ export function connectorRoutes (app: FastifyInstance, agent: Agent): void {
       state: c.state,
       workerId: c.workerId,
       type: c.type,
-      trace: firstLine(c.trace),
+      trace: c.trace ?? null,
       ...(c.tasksMax !== undefined && { tasksMax: c.tasksMax }),
       ...(c.restart !== undefined && { restart: c.restart }),
-      tasks: c.tasks.map((t) => ({ id: t.id, state: t.state, workerId: t.workerId, healthy: t.healthy, trace: firstLine(t.trace) })),
+      tasks: c.tasks.map((t) => ({ id: t.id, state: t.state, workerId: t.workerId, healthy: t.healthy, trace: t.trace ?? null })),
       checkedAt: view.last === undefined ? null : new Date(view.last.finishedAt).toISOString(),
     })
   })

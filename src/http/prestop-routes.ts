@@ -23,8 +23,12 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
   const included = notExcluded(agent.config.inSyncExcludeTopics)
 
   // GET only: a HEAD would start a wait (and fail readiness) just the same.
-  app.get('/prestop', { exposeHeadRoute: false }, async (_req, reply) => {
+  app.get('/prestop', { exposeHeadRoute: false }, async (req, reply) => {
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store')
+    // The one answer that waits in silence: the server's idle-socket timeout must not cut it
+    // short; --prestop-timeout bounds it instead. (inject()'s stand-in socket has no timer.)
+    const socket = req.raw.socket as Partial<Pick<typeof req.raw.socket, 'setTimeout'>>
+    if (typeof socket.setTimeout === 'function') socket.setTimeout(0)
     const store = agent.clusterView
     const cluster = agent.metrics.cluster
     if (store === undefined) {

@@ -54,10 +54,31 @@ export function statusRoutes (app: FastifyInstance, agent: Agent): void {
     return await reply.send('ok\n')
   })
 
+  // One body per state, shared by every request that asks while it holds: a client that asks and
+  // never reads pins the Buffer it was sent, not a copy of its own (20 such clients once held
+  // 600 MB). The key moves with every recorded run, with the lifecycle and once a second (uptime,
+  // staleness), so nobody reads an older state than a fresh build would give.
+  let memo: { key: string, body: Buffer } | undefined
   app.get('/status', async (_req, reply) => {
-    const views = agent.runner.names.flatMap((n) => agent.runner.view(n) ?? [])
     const now = Date.now()
-    reply.header('cache-control', 'no-store')
+    const { lifecycle, runner } = agent
+    const key = `${runner.generation}:${Math.floor((now - agent.startedAt) / 1000)}:${String(lifecycle.shuttingDown)}:${lifecycle.stopping}`
+    if (memo?.key !== key) memo = { key, body: Buffer.from(JSON.stringify(statusOf(agent, now), firstLineOfTraces)) }
+    return await reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(memo.body)
+  })
+}
+
+/**
+ * Stack traces from the worker are long and multi-line: /status carries their first line only,
+ * so its size grows with connectors, not with the depth of their traces (520 connectors with 8
+ * failing tasks each made a 10 MB page). /connectors/<name> has the trace itself.
+ */
+function firstLineOfTraces (key: string, value: unknown): unknown {
+  return key === 'trace' && typeof value === 'string' ? value.split('\n', 1)[0] : value
+}
+
+function statusOf (agent: Agent, now: number): Record<string, unknown> {
+    const views = agent.runner.names.flatMap((n) => agent.runner.view(n) ?? [])
     return {
       version: VERSION,
       startedAt: iso(agent.startedAt),
@@ -70,5 +91,4 @@ export function statusRoutes (app: FastifyInstance, agent: Agent): void {
       checks: Object.fromEntries(views.map((v) => [v.name, checkStatus(v)])),
       config: publicOptions(agent.config),
     }
-  })
 }

@@ -34,11 +34,11 @@ export interface TestAgent {
  * A fresh agent and app per test (own registry, own clients), with logs captured. With
  * `start: false` the background loop stays off and the test drives runs with runCycle().
  */
-export async function startAgent (config: Config, deps: Partial<AgentDeps> = {}, { level = 'info', start = true } = {}): Promise<TestAgent> {
+export async function startAgent (config: Config, deps: Partial<AgentDeps> = {}, { level = 'info', start = true, idleSocketMs = undefined as number | undefined } = {}): Promise<TestAgent> {
   const logs = new LogSink()
   const logger = createLogger(level, logs)
   const agent = createAgent(config, { logger, ...deps })
-  const app = buildApp({ agent, logger })
+  const app = buildApp({ agent, logger, ...(idleSocketMs !== undefined && { idleSocketMs }) })
   await app.ready()
   if (start) agent.runner.start()
   return {
