@@ -17,11 +17,8 @@ export interface UndiciConnectOptions {
   readonly timeoutMs: number
   readonly userAgent: string
   readonly onRequest?: ConnectRequestObserver
-  readonly now?: () => number
 }
 
-/** After a 404 on /health, use GET / for this long before asking /health again (workers get upgraded). */
-const LEGACY_RECHECK_MS = 5 * 60_000
 
 /** Dots too: a connector named ".." must not become a path segment the worker normalises away. */
 export function encodeName (name: string): string {
@@ -96,7 +93,6 @@ export async function readBody (body: AsyncIterable<Buffer>, previous: Buffer | 
 
 export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectClient {
   const { target } = opts
-  const now = opts.now ?? (() => performance.now())
   const dispatcher = new Agent({
     maxResponseSize: target.maxBodyBytes,
     headersTimeout: opts.timeoutMs,
@@ -113,7 +109,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   // which turns /connectors/%2E%2E/status into /status.
   const base = new URL(target.url)
   const prefix = base.pathname.replace(/\/+$/, '')
-  let legacySince: number | undefined
+  let hasHealth = false
   const statusBodies = bodyMemo<{ expanded: true, statuses: readonly ConnectorStatus[] } | { expanded: false, names: string[] }>()
   const infoBodies = bodyMemo<ConnectorList<number | undefined>>()
 
@@ -162,22 +158,29 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     return parseJson(a.text, what)
   }
 
+  /**
+   * A 404 on /health means a worker before Kafka 3.9 (KIP-1017), judged by GET / instead, until
+   * it has once answered /health: /health is asked on every run until then (one small 404 a
+   * run on an old worker), so a new worker that 404s while its REST resources load is judged by
+   * /health as soon as it can answer, not by GET / for minutes. After that, a 404 on /health is
+   * a failure: the worker, or whatever routes to it, is not what it was.
+   */
   async function health (signal: AbortSignal): Promise<WorkerHealth> {
-    if (legacySince === undefined || now() - legacySince > LEGACY_RECHECK_MS) {
-      const h = await call('health', '/health', signal, (a): WorkerHealth | undefined => {
-        if (a.status === 404) return undefined
-        const body = healthBody(parseJsonQuietly(a.text))
-        if (a.status === 200) return { status: 'healthy', message: body.message, legacy: false }
-        // KIP-1017: 503 while starting (live, not ready), 500 when unhealthy.
-        if (a.status === 503) return { status: body.status === 'unhealthy' ? 'unhealthy' : 'starting', message: body.message, legacy: false }
-        if (a.status === 500) return { status: 'unhealthy', message: body.message, legacy: false }
-        throw httpError('health', a)
-      })
-      if (h !== undefined) {
-        legacySince = undefined
-        return h
+    const h = await call('health', '/health', signal, (a): WorkerHealth | undefined => {
+      if (a.status === 404) {
+        if (hasHealth) throw new ConnectError('http', 'health: HTTP 404 from a worker that has answered /health before')
+        return undefined
       }
-      legacySince = now()
+      const body = healthBody(parseJsonQuietly(a.text))
+      if (a.status === 200) return { status: 'healthy', message: body.message, legacy: false }
+      // KIP-1017: 503 while starting (live, not ready), 500 when unhealthy.
+      if (a.status === 503) return { status: body.status === 'unhealthy' ? 'unhealthy' : 'starting', message: body.message, legacy: false }
+      if (a.status === 500) return { status: 'unhealthy', message: body.message, legacy: false }
+      throw httpError('health', a)
+    })
+    if (h !== undefined) {
+      hasHealth = true
+      return h
     }
     await call('root', '/', signal, (a) => expectOk('root', 'GET /', a))
     return { status: 'healthy', message: 'worker answers GET / (no /health before Kafka 3.9)', legacy: true }

@@ -175,8 +175,32 @@ t.test('worker liveness: /health 200, 503 starting, 500, 404 → GET /, zombie',
   t.teardown(old.close)
   t.equal((await run(old, '/livez')).status, 200, 'a worker before 3.9 is judged by GET /')
   await old.agent.runner.runCycle()
-  t.equal(legacy.count('/health'), 1, '/health is not asked again right away after a 404')
+  t.equal(legacy.count('/health'), 2, '/health is asked every run until it has answered once')
   t.equal(legacy.count('/'), 2)
+})
+
+t.test('/health 404 (issue 11 #3): judged by /health as soon as it answers; a 404 after that fails', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  // A worker whose REST resources are still loading: one 404, then KIP-1017's answers.
+  w.health = 'missing'
+  t.equal((await run(a, '/livez')).status, 200, 'a first 404 reads as a worker before 3.9')
+  w.health = 'unhealthy'
+  const sick = await run(a, '/livez')
+  t.equal(sick.status, 503, 'the next run asks /health again and believes it')
+  t.match(sick.body, '[-]connect-worker failed: CONNECT_WORKER_UNHEALTHY')
+  w.health = 'starting'
+  t.match((await run(a, '/readyz')).body, '[-]connect-ready failed: CONNECT_WORKER_STARTING')
+  w.health = 'healthy'
+  t.equal((await run(a, '/readyz')).status, 200)
+  // It has shown it has /health: a 404 now is not a downgrade to GET /.
+  w.health = 'missing'
+  const gone = await run(a, '/readyz?verbose')
+  t.equal(gone.status, 503)
+  t.match(gone.body, '[-]connect-ready failed: CONNECT_HTTP_ERROR: health: HTTP 404 from a worker that has answered /health before')
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 503)
 })
 
 t.test('a worker that ignores ?expand: bounded per-connector calls; a connector deleted meanwhile is left out', async (t) => {
