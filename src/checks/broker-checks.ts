@@ -10,12 +10,14 @@ const REASON_BY_KIND: Record<BrokerErrorKind, Exclude<Reason, 'OK'>> = {
   auth: 'KAFKA_AUTH',
   tls: 'KAFKA_TLS',
   protocol: 'KAFKA_PROTOCOL_ERROR',
+  client: 'KAFKA_CLIENT_ERROR',
   // The runner reports TIMEOUT itself when it aborts; this only shows if a check outlives it.
   aborted: 'TIMEOUT',
 }
 
 export function brokerFailure (address: string, err: unknown): CheckResult {
-  const kind = err instanceof BrokerError ? err.kind : 'unreachable'
+  // Not a failure the client classified: ours, not the broker's.
+  const kind = err instanceof BrokerError ? err.kind : 'client'
   const message = err instanceof Error ? err.message : String(err)
   return fail(REASON_BY_KIND[kind], `broker ${address}: ${message}`)
 }
@@ -44,6 +46,11 @@ export function reachableCheck ({ client, target }: BrokerChecksDeps): Check {
         // restarting the broker would not fix them. Readiness (registered) reports it instead.
         if (err instanceof BrokerError && (err.kind === 'tls' || err.kind === 'auth')) {
           return pass(`broker ${target.address} answers, but refused the agent's ${err.kind === 'tls' ? 'TLS handshake' : 'credentials'}: ${err.message}`)
+        }
+        // Our own client failed before asking: that says nothing of the broker either.
+        if (!(err instanceof BrokerError) || err.kind === 'client') {
+          const r = brokerFailure(target.address, err)
+          return pass(`broker state unknown: ${r.reason}: ${r.message} (readiness reports it)`)
         }
         return brokerFailure(target.address, err)
       }

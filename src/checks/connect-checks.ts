@@ -14,7 +14,8 @@ export const CHECK_CONNECTORS = 'connectors'
 
 function failed (err: unknown): CheckResult {
   if (err instanceof ConnectError) return fail(REASON_BY_KIND[err.kind], err.message)
-  return fail('CONNECT_UNREACHABLE', err instanceof Error ? err.message : String(err))
+  // Not a failure the client classified: ours, not the worker's.
+  return fail('CONNECT_CLIENT_ERROR', err instanceof Error ? err.message : String(err))
 }
 
 /** What the Connect checks report besides their result (metrics hang off this). */
@@ -79,7 +80,8 @@ export function connectWorkerChecks ({ client, sink }: ConnectChecksDeps): Check
         if ('ok' in h) {
           // 401/403, a redirect or a refused TLS handshake come from a REST server that is up:
           // what is wrong is our credentials or URL, and restarting the worker would not fix them.
-          if (h.reason === 'AUTH' || h.reason === 'CONNECT_REDIRECT' || h.reason === 'CONNECT_TLS') {
+          // A request our own client could not even make says nothing about the worker at all.
+          if (h.reason === 'AUTH' || h.reason === 'CONNECT_REDIRECT' || h.reason === 'CONNECT_TLS' || h.reason === 'CONNECT_CLIENT_ERROR') {
             return pass(`worker answers, but ${h.reason}: ${h.message} (readiness reports it)`)
           }
           return h

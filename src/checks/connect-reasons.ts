@@ -11,4 +11,5 @@ export const REASON_BY_KIND: Readonly<Record<ConnectErrorKind, Exclude<Reason, '
   redirect: 'CONNECT_REDIRECT',
   'bad-response': 'CONNECT_BAD_RESPONSE',
   'too-large': 'CONNECT_BODY_TOO_LARGE',
+  client: 'CONNECT_CLIENT_ERROR',
 }

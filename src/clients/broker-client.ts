@@ -51,7 +51,8 @@ export interface ClusterMetadata {
   readonly brokers: readonly BrokerInfo[]
 }
 
-export type BrokerErrorKind = 'unreachable' | 'auth' | 'tls' | 'protocol' | 'aborted'
+/** `client`: our side could not make the request at all (a local mistake), so it says nothing of the broker. */
+export type BrokerErrorKind = 'unreachable' | 'auth' | 'tls' | 'protocol' | 'aborted' | 'client'
 
 /** Failures of the peer, classified so checks can give bounded reasons without knowing the library. */
 export class BrokerError extends Error {

@@ -66,7 +66,8 @@ export function shortName (name: string): string {
   return name.length > 100 ? `${name.slice(0, 100)}…` : name
 }
 
-export type ConnectErrorKind = 'unreachable' | 'tls' | 'aborted' | 'auth' | 'http' | 'redirect' | 'bad-response' | 'too-large'
+/** `client`: our side could not make the request at all (a local mistake), so it says nothing of the worker. */
+export type ConnectErrorKind = 'unreachable' | 'tls' | 'aborted' | 'auth' | 'http' | 'redirect' | 'bad-response' | 'too-large' | 'client'
 
 export class ConnectError extends Error {
   override name = 'ConnectError'

@@ -240,8 +240,12 @@ function toClusterMetadata (raw: unknown): ClusterMetadata {
 
 const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|EPROTO/
 
-function classify (err: unknown): BrokerError {
+/** JavaScript's own errors: a bad argument or a bug on our side of the wire, never the broker's answer. */
+const LOCAL_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError]
+
+export function classify (err: unknown): BrokerError {
   if (err instanceof BrokerError) return err
+  if (LOCAL_ERRORS.some((E) => err instanceof E)) return new BrokerError('client', (err as Error).message)
   const e = err as { name?: string, message?: string, code?: string, type?: string }
   const message = e.message ?? String(err)
   if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED' || e.type === 'ILLEGAL_SASL_STATE' || e.type === 'UNSUPPORTED_SASL_MECHANISM') {

@@ -263,6 +263,9 @@ async function mapLimit<T, R> (items: readonly T[], limit: number, signal: Abort
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/
 
+const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE'])
+const LOCAL_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError]
+
 function classify (err: unknown, signal: AbortSignal): ConnectError {
   if (err instanceof ConnectError) return err
   const e = err as { code?: string, name?: string, message?: string, cause?: { code?: string, message?: string } }
@@ -270,6 +273,9 @@ function classify (err: unknown, signal: AbortSignal): ConnectError {
   const message = e.cause?.message ?? e.message ?? String(err)
   if (signal.aborted || e.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new ConnectError('aborted', 'deadline passed')
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new ConnectError('too-large', 'response body is larger than --connect-max-body-bytes')
+  // undici refused to send the request (a header it will not carry, a bad argument), or our code
+  // failed: nothing was asked of the worker, so nothing can be said of it.
+  if (LOCAL_CODES.has(code) || LOCAL_ERRORS.some((E) => err instanceof E)) return new ConnectError('client', `the agent could not send the request: ${message}`)
   const text = code === '' || message.includes(code) ? message : `${code}: ${message}`
   if (TLS_CODE.test(code)) return new ConnectError('tls', text)
   // Refused, reset, DNS, timeouts of our backstop timers: the worker cannot be talked to.

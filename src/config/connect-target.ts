@@ -40,6 +40,14 @@ export interface ConnectTarget {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** What an HTTP header value may hold (RFC 9110 field-value): no control characters but tab. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+/**
+ * Headers that belong to the connection or the message framing, which the HTTP client sets
+ * itself (undici refuses them at request time). Refused here, at start, with exit 2: accepted,
+ * every request would fail inside the agent, and liveness would blame the worker.
+ */
+const RESERVED_HEADERS = new Set(['connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'content-length', 'host'])
 
 /** "Name: value" lines. Values are secrets (bearer tokens): errors name the line, never its value. */
 function parseHeaders (text: string, source: string): Record<string, string> {
@@ -49,7 +57,12 @@ function parseHeaders (text: string, source: string): Record<string, string> {
     const colon = line.indexOf(':')
     const name = colon < 0 ? '' : line.slice(0, colon).trim()
     if (!HEADER_NAME.test(name)) throw new ConfigError(`${source}: line ${i + 1} is not a "Name: value" header`)
-    headers[name.toLowerCase()] = line.slice(colon + 1).trim()
+    const key = name.toLowerCase()
+    if (RESERVED_HEADERS.has(key)) throw new ConfigError(`${source}: line ${i + 1}: got a ${name} header, expected none of ${[...RESERVED_HEADERS].join(', ')} (the HTTP client sets those itself)`)
+    const value = line.slice(colon + 1).trim()
+    if (!HEADER_VALUE.test(value)) throw new ConfigError(`${source}: line ${i + 1}: the ${name} header's value holds a control character`)
+    if (key in headers) throw new ConfigError(`${source}: line ${i + 1}: got a second ${name} header, expected each name once`)
+    headers[key] = value
   })
   return headers
 }

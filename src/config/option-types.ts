@@ -12,6 +12,8 @@ export interface OptionSpec<T> {
   /** Returns undefined when the raw text is not a valid value. */
   readonly parse: (raw: string) => T | undefined
   readonly format: (value: T) => string
+  /** How a refused raw value is shown in the error, when it may hold a secret in part. */
+  readonly show?: (raw: string) => string
   /** Secrets are read from the environment or a file only: a flag would show in `ps` and in the pod spec. */
   readonly secret?: true
   /** Options that only the one-shot `check` command reads. */
@@ -97,6 +99,13 @@ export function address (help: string, def = ''): OptionSpec<string> {
   }
 }
 
+/** The URL with whatever may be a secret in it (user:password, query, fragment) replaced. */
+export function redactUrl (raw: string): string {
+  return raw
+    .replace(/^([^:/?#]*:\/\/)[^/?#]*@/, '$1<redacted>@')
+    .replace(/[?#].*$/s, (rest) => `${rest[0] ?? ''}<redacted>`)
+}
+
 /** A comma-separated list; blanks are dropped so a trailing comma is harmless. */
 export function list (help: string, def: readonly string[], expected: string, item: (raw: string) => boolean = () => true): OptionSpec<readonly string[]> {
   return {
@@ -116,7 +125,9 @@ export function httpUrl (help: string): OptionSpec<string> {
   return {
     help,
     default: '',
-    expected: 'an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083',
+    // Credentials go in --connect-username and a password file, never in the URL: a URL is
+    // shown in /status, logs and errors, and one with user:password in it would show them too.
+    expected: 'an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083 (credentials: --connect-username and HEALTHZ_CONNECT_PASSWORD or --connect-password-file)',
     parse: (raw) => {
       const v = raw.trim()
       if (v === '') return ''
@@ -130,5 +141,6 @@ export function httpUrl (help: string): OptionSpec<string> {
       }
     },
     format: (v) => v,
+    show: (raw) => JSON.stringify(redactUrl(raw.trim())),
   }
 }

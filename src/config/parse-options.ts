@@ -47,7 +47,7 @@ function convert (key: OptionName, raw: string, source: string): unknown {
   const s = spec(key)
   const value = s.parse(raw)
   if (value === undefined) {
-    const shown = s.secret === true ? '<redacted>' : JSON.stringify(raw)
+    const shown = s.secret === true ? '<redacted>' : s.show?.(raw) ?? JSON.stringify(raw)
     throw new ConfigError(`${source}: got ${shown}, expected ${s.expected}`)
   }
   return value

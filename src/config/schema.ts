@@ -46,7 +46,7 @@ export const SCHEMA = {
   kafkaSaslPassword: str('SASL password. Environment only (a flag would show in ps); or use --kafka-sasl-password-file.', '', { secret: true }),
   kafkaSaslPasswordFile: str('File holding the SASL password (e.g. a mounted Secret). A trailing newline is ignored.'),
 
-  connectUrl: httpUrl('Kafka Connect REST URL of the worker in this pod. Enables the Connect checks; leave empty to skip them.'),
+  connectUrl: httpUrl('Kafka Connect REST URL of the worker in this pod. Enables the Connect checks; leave empty to skip them. A URL with user:password in it is refused: use --connect-username with HEALTHZ_CONNECT_PASSWORD or --connect-password-file.'),
   connectUsername: str('Basic-auth username for the Connect REST API.'),
   connectPassword: str('Basic-auth password. Environment only; or use --connect-password-file. May contain ":".', '', { secret: true }),
   connectPasswordFile: str('File holding the basic-auth password (e.g. a mounted Secret). A trailing newline is ignored.'),

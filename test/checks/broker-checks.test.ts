@@ -2,6 +2,7 @@
 import t from 'tap'
 import { reachableCheck, registeredCheck } from '../../src/checks/broker-checks'
 import type { KafkaTarget } from '../../src/config/resolve'
+import { classify } from '../../src/clients/kafkajs-broker-client'
 import { FakeBrokerClient } from '../helpers/fakes'
 
 const target = (brokerId?: number, minBrokers = 1): KafkaTarget =>
@@ -45,4 +46,21 @@ t.test('registered: the id must be listed and enough brokers present', async (t)
   t.same(counts, [3, 3, 3, 3, 0, undefined], 'the broker count is withdrawn when the broker did not answer')
   const ok = await registeredCheck({ client: new FakeBrokerClient(), target: target(1) }).run(signal)
   t.same(ok.details?.brokerId, 1)
+})
+
+t.test('an error of our own client (not the broker\'s answer) keeps liveness up and fails readiness (issue 11 #4)', async (t) => {
+  const broken = new FakeBrokerClient()
+  const bug = async (): Promise<never> => { throw new TypeError('Cannot read properties of undefined (reading \'send\')') }
+  broken.ping = bug
+  broken.clusterMetadata = bug
+  t.match(await reachableCheck({ client: broken, target: target() }).run(signal), { ok: true, message: /^broker state unknown: KAFKA_CLIENT_ERROR: broker kafka-1:9092: Cannot read properties/ })
+  t.match(await registeredCheck({ client: broken, target: target() }).run(signal), { ok: false, reason: 'KAFKA_CLIENT_ERROR' })
+  const client = new FakeBrokerClient()
+  client.error = { kind: 'client', message: 'bad argument' }
+  t.match(await reachableCheck({ client, target: target() }).run(signal), { ok: true, message: /readiness reports it/ })
+  t.match(await registeredCheck({ client, target: target() }).run(signal), { ok: false, reason: 'KAFKA_CLIENT_ERROR', message: 'broker kafka-1:9092: bad argument' })
+  // The kafkajs adapter sorts JavaScript's own errors from the network's.
+  t.match(classify(new TypeError('x')), { kind: 'client' })
+  t.match(classify(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), { kind: 'unreachable' })
+  t.match(classify({ name: 'KafkaJSConnectionError', message: 'Connection timeout' }), { kind: 'unreachable' })
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { ConfigError, parseOptions } from '../../src/config/parse-options'
 import { resolveConfig, type ResolveDeps } from '../../src/config/resolve'
 
+const URL_EXPECTED = 'an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083 (credentials: --connect-username and HEALTHZ_CONNECT_PASSWORD or --connect-password-file)'
 const files: Record<string, string> = { '/ca.pem': 'CA', '/cert.pem': 'CERT', '/key.pem': 'KEY', '/pw': 's3cret:with:colons\n' }
 const deps = (hostname?: string): ResolveDeps => ({
   hostname,
@@ -87,8 +88,12 @@ t.test('Connect credentials, headers, TLS and worker scope', async (t) => {
 t.test('Connect mistakes: one line naming the option, never a secret', async (t) => {
   const cases: Array<[string[], NodeJS.ProcessEnv, string]> = [
     [['--connect-url', 'localhost:8083'], {}, '--connect-url: got "localhost:8083", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
-    [['--connect-url', 'http://u:p@localhost:8083'], {}, '--connect-url: got "http://u:p@localhost:8083", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
-    [['--connect-url', 'http://localhost:8083/?token=abc'], {}, '--connect-url: got "http://localhost:8083/?token=abc", expected an http:// or https:// URL without user:password, query or fragment, e.g. http://localhost:8083'],
+    // Never echoed: what may be a secret in a URL (issue 11 #5).
+    [['--connect-url', 'http://u:p@localhost:8083'], {}, `--connect-url: got "http://<redacted>@localhost:8083", expected ${URL_EXPECTED}`],
+    [[], { HEALTHZ_CONNECT_URL: 'http://admin:Secret@host:8083' }, `HEALTHZ_CONNECT_URL: got "http://<redacted>@host:8083", expected ${URL_EXPECTED}`],
+    [[], { HEALTHZ_CONNECT_URL: 'https://admin:p@ss@host:8083/x' }, `HEALTHZ_CONNECT_URL: got "https://<redacted>@host:8083/x", expected ${URL_EXPECTED}`],
+    [['--connect-url', 'http://localhost:8083/?token=abc'], {}, `--connect-url: got "http://localhost:8083/?<redacted>", expected ${URL_EXPECTED}`],
+    [['--connect-url', 'http://localhost:8083/#token=abc'], {}, `--connect-url: got "http://localhost:8083/#<redacted>", expected ${URL_EXPECTED}`],
     [['--connect-healthy-states', 'RUNNING,running'], {}, '--connect-healthy-states: got "RUNNING,running", expected a comma-separated list of RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED, RESTARTING'],
     [['--connect-unhealthy-tolerance', '101'], {}, '--connect-unhealthy-tolerance: got "101", expected an integer from 0 to 100'],
     [['--connect-worker-id', 'connect-0'], {}, '--connect-worker-id: got "connect-0", expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty'],
@@ -97,6 +102,12 @@ t.test('Connect mistakes: one line naming the option, never a secret', async (t)
     [['--connect-username', 'u', '--connect-password-file', '/pw'], { HEALTHZ_CONNECT_PASSWORD: 'pw' }, '--connect-password-file: got a file and HEALTHZ_CONNECT_PASSWORD too, expected only one of them'],
     [['--connect-headers-file', '/headers'], { HEALTHZ_CONNECT_HEADERS: 'X: 1' }, '--connect-headers-file: got a file and HEALTHZ_CONNECT_HEADERS too, expected only one of them'],
     [[], { HEALTHZ_CONNECT_HEADERS: 'Bearer sekrit-token' }, 'HEALTHZ_CONNECT_HEADERS: line 1 is not a "Name: value" header'],
+    // Headers the HTTP client refuses at request time are refused at start (issue 11 #4).
+    ...['Transfer-Encoding: chunked', 'Upgrade: websocket', 'Expect: 100-continue', 'Connection: close', 'Keep-Alive: 5', 'Content-Length: 3', 'TE: trailers', 'Host: other'].map((line) =>
+      [[], { HEALTHZ_CONNECT_HEADERS: `X-Ok: 1\n${line}` }, `HEALTHZ_CONNECT_HEADERS: line 2: got a ${line.split(':')[0] ?? ''} header, expected none of connection, proxy-connection, keep-alive, transfer-encoding, te, trailer, upgrade, expect, content-length, host (the HTTP client sets those itself)`] satisfies [string[], NodeJS.ProcessEnv, string]),
+    [[], { HEALTHZ_CONNECT_HEADERS: 'X-Token: sekrit\u0001token' }, 'HEALTHZ_CONNECT_HEADERS: line 1: the X-Token header\'s value holds a control character'],
+    [[], { HEALTHZ_CONNECT_HEADERS: 'X-Token: sekrit\rInjected: yes' }, 'HEALTHZ_CONNECT_HEADERS: line 1: the X-Token header\'s value holds a control character'],
+    [[], { HEALTHZ_CONNECT_HEADERS: 'X-A: 1\nx-a: 2' }, 'HEALTHZ_CONNECT_HEADERS: line 2: got a second x-a header, expected each name once'],
     [['--connect-username', 'u'], { HEALTHZ_CONNECT_PASSWORD: 'pw', HEALTHZ_CONNECT_HEADERS: 'Authorization: Bearer t' }, '--connect-username: got basic-auth credentials and an Authorization header too, expected only one of them'],
     [['--connect-tls-key-file', '/key.pem'], {}, '--connect-tls-cert-file: got nothing, expected a file because --connect-tls-key-file is set'],
   ]

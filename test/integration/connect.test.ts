@@ -498,3 +498,22 @@ t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate
   t.teardown(rightName.close)
   t.equal((await run(rightName)).status, 200, '--connect-tls-server-name verifies the name the certificate carries')
 })
+
+t.test('a header the HTTP client refuses is our mistake, not the worker down (issue 11 #4)', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  // Start-up refuses it (test/config); built past that check, the client still must not blame the worker.
+  const config = configFrom(['--connect-url', w.url, '--interval', '1m', '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1'])
+  const connect = config.connect
+  if (connect === undefined) throw new Error('no connect target')
+  const a = await startAgent({ ...config, connect: { ...connect, headers: { 'transfer-encoding': 'chunked' } } }, {}, { start: false })
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  const live = await a.app.inject({ url: '/livez?verbose' })
+  t.equal(live.statusCode, 200, 'a healthy worker is not restarted for the agent\'s own mistake')
+  t.match(live.body, '[+]connect-worker ok')
+  const ready = await a.app.inject({ url: '/readyz?verbose' })
+  t.equal(ready.statusCode, 503)
+  t.match(ready.body, '[-]connect-ready failed: CONNECT_CLIENT_ERROR: the agent could not send the request: invalid transfer-encoding header')
+  t.equal(w.requests.length, 0, 'nothing reached the worker')
+})
