@@ -96,13 +96,16 @@ export function address (help: string, def = ''): OptionSpec<string> {
       return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535 ? v : undefined
     },
     format: (v) => v,
+    // Someone may paste a client URL with credentials (SASL_SSL://user:pw@host:9092).
+    show: (raw) => JSON.stringify(redactUrl(raw.trim())),
   }
 }
 
 /** The URL with whatever may be a secret in it (user:password, query, fragment) replaced. */
 export function redactUrl (raw: string): string {
   return raw
-    .replace(/^([^:/?#]*:\/\/)[^/?#]*@/, '$1<redacted>@')
+    // userinfo: up to the last @ before the path, with or without a scheme (user:pw@host:9092).
+    .replace(/^([a-zA-Z][a-zA-Z0-9+._-]*:\/\/)?[^/?#]*@/, '$1<redacted>@')
     .replace(/[?#].*$/s, (rest) => `${rest[0] ?? ''}<redacted>`)
 }
 

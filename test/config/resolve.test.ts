@@ -94,6 +94,8 @@ t.test('Connect mistakes: one line naming the option, never a secret', async (t)
     [[], { HEALTHZ_CONNECT_URL: 'https://admin:p@ss@host:8083/x' }, `HEALTHZ_CONNECT_URL: got "https://<redacted>@host:8083/x", expected ${URL_EXPECTED}`],
     [['--connect-url', 'http://localhost:8083/?token=abc'], {}, `--connect-url: got "http://localhost:8083/?<redacted>", expected ${URL_EXPECTED}`],
     [['--connect-url', 'http://localhost:8083/#token=abc'], {}, `--connect-url: got "http://localhost:8083/#<redacted>", expected ${URL_EXPECTED}`],
+    [['--kafka-brokers', 'SASL_SSL://user:pw@kafka-0:9092'], {}, '--kafka-brokers: got "SASL_SSL://<redacted>@kafka-0:9092", expected host:port, e.g. localhost:9092 or [::1]:9092'],
+    [['--kafka-brokers', 'user:pw@kafka-0:9092'], {}, '--kafka-brokers: got "<redacted>@kafka-0:9092", expected host:port, e.g. localhost:9092 or [::1]:9092'],
     [['--connect-healthy-states', 'RUNNING,running'], {}, '--connect-healthy-states: got "RUNNING,running", expected a comma-separated list of RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED, RESTARTING'],
     [['--connect-unhealthy-tolerance', '101'], {}, '--connect-unhealthy-tolerance: got "101", expected an integer from 0 to 100'],
     [['--connect-worker-id', 'connect-0'], {}, '--connect-worker-id: got "connect-0", expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty'],
