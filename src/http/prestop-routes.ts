@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Agent } from '../agent'
 import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView } from '../checks/in-sync'
 import { notExcluded } from '../checks/glob'
+import { printable } from '../checks/printable'
 import { within } from '../checks/within'
 
 /**
@@ -57,7 +58,7 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
               : `; ${risk.stuck.length} partition${risk.stuck.length === 1 ? ' has' : 's have'} no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes ${risk.stuck.length === 1 ? 'it' : 'them'} below the minimum anyway: ${listSome(risk.stuck.map(partitionName))}`
             const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up (waited ${waited()})${caveat}`
             logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
-            return await reply.send(`${message}\n`)
+            return await reply.send(`${printable(message)}\n`)
           }
           const why = view === undefined || risk === undefined
             ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
@@ -69,7 +70,7 @@ export function prestopRoutes (app: FastifyInstance, agent: Agent, logger: Logge
             const cause = timedOut ? `--prestop-timeout ${agent.config.prestopTimeout}ms` : closing.signal.aborted ? 'the agent is shutting down' : 'the caller hung up'
             const message = `gave up after ${waited()} (${cause}): ${why}`
             logger.warn({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
-            return await reply.code(503).send(`${message}\n`)
+            return await reply.code(503).send(`${printable(message)}\n`)
           }
           if (first) logger.info({ timeoutMs: agent.config.prestopTimeout }, `preStop: waiting before the broker stops: ${why}`)
           first = false

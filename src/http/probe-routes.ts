@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
 import type { Agent } from '../agent'
+import { printable } from '../checks/printable'
 
 /** As fastify's query parser leaves it: no schema, because validating every probe request costs more than reading two keys. */
 interface ProbeQuery { verbose?: unknown, exclude?: unknown }
@@ -12,15 +13,19 @@ function excludes (q: ProbeQuery): string[] {
   return raw.filter((e): e is string => typeof e === 'string').flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '')
 }
 
-/** kube-apiserver's text format: `[+]name ok`, `[-]name failed: reason`, then the verdict. */
+/**
+ * kube-apiserver's text format: `[+]name ok`, `[-]name failed: reason`, then the verdict. Messages
+ * carry peers' strings (connector names, error texts) and excludes the caller's: each goes
+ * through printable(), so one line of the body is always one check.
+ */
 export function renderVerdict (v: ProbeVerdict, verbose: boolean): string {
   if (v.ok && !verbose && v.unknownExcludes.length === 0) return 'ok\n'
   const lines = v.lines.map((l) => {
-    if (l.excluded) return `[+]${l.name} excluded: ${l.ok ? 'ok' : `${l.reason}: ${l.message}`}`
-    return l.ok ? `[+]${l.name} ok` : `[-]${l.name} failed: ${l.reason}: ${l.message}`
+    if (l.excluded) return `[+]${l.name} excluded: ${l.ok ? 'ok' : `${l.reason}: ${printable(l.message)}`}`
+    return l.ok ? `[+]${l.name} ok` : `[-]${l.name} failed: ${l.reason}: ${printable(l.message)}`
   })
   if (v.unknownExcludes.length > 0) {
-    lines.push(`warn: some health checks cannot be excluded: no matches for ${v.unknownExcludes.map((e) => `"${e}"`).join(', ')}`)
+    lines.push(`warn: some health checks cannot be excluded: no matches for ${v.unknownExcludes.map((e) => `"${printable(e)}"`).join(', ')}`)
   }
   lines.push(`${v.probe} check ${v.ok ? 'passed' : 'failed'}`)
   return lines.join('\n') + '\n'
@@ -69,5 +74,5 @@ export function probeRoutes (app: FastifyInstance, agent: Agent): void {
 
 function unknownCheck (reply: FastifyReply, probe: ProbeName, check: string, known: readonly string[]): string {
   reply.code(404).type('text/plain; charset=utf-8')
-  return `no check ${JSON.stringify(check)} in ${probe}; its checks: ${known.join(', ') || 'none'}\n`
+  return `no check ${printable(JSON.stringify(check))} in ${probe}; its checks: ${known.join(', ') || 'none'}\n`
 }

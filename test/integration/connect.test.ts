@@ -517,3 +517,29 @@ t.test('a header the HTTP client refuses is our mistake, not the worker down (is
   t.match(ready.body, '[-]connect-ready failed: CONNECT_CLIENT_ERROR: the agent could not send the request: invalid transfer-encoding header')
   t.equal(w.requests.length, 0, 'nothing reached the worker')
 })
+
+t.test('a connector name cannot forge probe lines (issue 11 #6)', async (t) => {
+  const forged = 'x\n[+]connectors ok\nreadyz check passed'
+  const w = await worker((w) => { w.add('orders-sink'); w.add(forged, { state: 'PAUSED' }) })
+  t.teardown(async () => { await w.stop() })
+  w.setTask(forged, 0, 'FAILED', 'java.lang.Exception: \u001b[32mgreen\u001b[0m\r\n[+]faked ok\n\tat X')
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  const res = await run(a, '/readyz?verbose')
+  t.equal(res.status, 503)
+  const lines = res.body.trimEnd().split('\n')
+  t.same(lines.map((l) => l.slice(0, 3)), ['[+]', '[-]', 'rea'], 'one line per check, then the verdict')
+  t.equal(lines.at(-1), 'readyz check failed')
+  t.match(res.body, 'x\\n[+]connectors ok\\nreadyz check passed connector PAUSED')
+  t.match(res.body, 'java.lang.Exception: \\u001b[32mgreen\\u001b[0m', 'escape sequences shown, not run')
+  t.notMatch(res.body, /[\u0000-\u0009\u000b-\u001f]/, 'no control character but the line ends')
+  // JSON keeps the name as it is: it escapes by itself, and a script must be able to match it.
+  const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
+  t.ok(status.checks.connectors.lastRun.details.connectors.some((c: { name: string }) => c.name === forged))
+  const one = await a.app.inject({ url: `/connectors/${encodeURIComponent(forged)}` })
+  t.equal(JSON.parse(one.body).name, forged)
+  // And a person reading the excludes they typed sees them escaped too.
+  t.match((await a.app.inject({ url: '/readyz?exclude=a%0A%5B%2B%5Dfake' })).body, 'no matches for "a\\n[+]fake"')
+  // JSON log lines stay one line each.
+  for (const line of a.logs.lines) t.doesNotThrow(() => JSON.parse(line))
+})
