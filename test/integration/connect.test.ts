@@ -532,6 +532,7 @@ t.test('a connector name cannot forge probe lines (issue 11 #6)', async (t) => {
   t.equal(lines.at(-1), 'readyz check failed')
   t.match(res.body, 'x\\n[+]connectors ok\\nreadyz check passed connector PAUSED')
   t.match(res.body, 'java.lang.Exception: \\u001b[32mgreen\\u001b[0m', 'escape sequences shown, not run')
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
   t.notMatch(res.body, /[\u0000-\u0009\u000b-\u001f]/, 'no control character but the line ends')
   // JSON keeps the name as it is: it escapes by itself, and a script must be able to match it.
   const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
