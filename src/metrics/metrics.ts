@@ -33,6 +33,14 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
+  // prom-client's defaults include gauges named *_total (nodejs_active_handles_total,
+  // nodejs_active_requests_total, nodejs_active_resources_total). `promtool check metrics`
+  // rejects them, and the _total suffix tells Prometheus users "counter: rate() me". Their
+  // labelled siblings (nodejs_active_handles{type}, ...) carry the same numbers: sum() them.
+  // Only the defaults are filtered, before our own metrics exist: ours must be named right.
+  for (const m of registry.getMetricsAsArray()) {
+    if (m.name.endsWith('_total') && !(m instanceof Counter)) registry.removeSingleMetric(m.name)
+  }
 
   new Gauge({
     name: `${METRIC_PREFIX}build_info`,
