@@ -111,6 +111,59 @@ t.test('ping: the image HEALTHCHECK asks the running agent for /ping', async (t)
   await exit
 })
 
+// Docker runs HEALTHCHECK with the container's environment but never its arguments, so an agent
+// configured by arguments (Compose `command:`) is pinged by a bare `ping`; and a ping that read
+// the serve configuration would fail for reasons that say nothing about the agent's health.
+t.test('ping needs only host and port: no Kafka or Connect config, no secrets, exit 0 or 1 only', async (t) => {
+  const port = await freePort()
+  const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--port', String(port)])
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitHttp(port, '/ping', 200)
+
+  const bare = await runCli(['ping'], { HEALTHZ_PORT: String(port) })
+  t.equal(bare.code, 0, `a bare ping: ${bare.stdout}${bare.stderr}`)
+  t.equal(bare.stdout, `ping 127.0.0.1:${port}/ping: ok\n`)
+  t.equal(bare.stderr, '')
+
+  // The container's environment, as Docker hands it to HEALTHCHECK: serve options, a secret, a
+  // secret file that is not mounted here, a value only serve would reject.
+  const secret = 'pingmustnotreadthis-42'
+  const container = {
+    HEALTHZ_PORT: String(port),
+    HEALTHZ_KAFKA_BROKERS: 'not an address',
+    HEALTHZ_INTERVAL: 'soon',
+    HEALTHZ_CONNECT_URL: 'http://127.0.0.1:1',
+    HEALTHZ_CONNECT_PASSWORD: secret,
+    HEALTHZ_KAFKA_SASL_PASSWORD_FILE: '/nonexistent/kafka-password',
+    HEALTHZ_CONNECT_HEADERS_FILE: '/nonexistent/headers',
+  }
+  const missingSecret = await runCli(['ping'], { HEALTHZ_PORT: String(port), HEALTHZ_KAFKA_BROKERS: cluster.address(1), HEALTHZ_KAFKA_SASL_PASSWORD_FILE: '/nonexistent/kafka-password' })
+  t.equal(missingSecret.code, 0, `a secret file ping has no use for: ${missingSecret.stdout}${missingSecret.stderr}`)
+  const withEnv = await runCli(['ping'], container)
+  t.equal(withEnv.code, 0, `ping ignores everything but host and port: ${withEnv.stdout}${withEnv.stderr}`)
+  t.notMatch(withEnv.stdout + withEnv.stderr, secret)
+
+  const withFlags = await runCli(['ping', '--port', String(port), '--kafka-brokers', 'nope', '--connect-password-file', '/nonexistent'])
+  t.equal(withFlags.code, 0, `serve's flags given to ping are not its business: ${withFlags.stdout}${withFlags.stderr}`)
+
+  // Anything but healthy is 1: Docker reserves exit 2, and a bad option is no healthy agent.
+  const badPort = await runCli(['ping', '--port', 'http'], container)
+  t.equal(badPort.code, 1)
+  t.equal(badPort.stderr, 'kafka-healthz ping: --port: got "http", expected an integer from 1 to 65535\n')
+  const typo = await runCli(['ping', '--prot', String(port)])
+  t.equal(typo.code, 1, 'an unknown flag is an error, not a silent default')
+  t.match(typo.stderr, '--prot: unknown flag')
+  const stray = await runCli(['ping', 'now'])
+  t.equal(stray.code, 1)
+
+  const help = await runCli(['ping', '--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, 'kafka-healthz ping')
+
+  child.kill('SIGTERM')
+  await exit
+})
+
 t.test('a second signal exits at once', async (t) => {
   const port = await freePort()
   const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--shutdown-delay', '30s'], { HEALTHZ_PORT: String(port) })
@@ -139,3 +192,4 @@ t.test('SIGTERM while a run hangs on a frozen broker still exits 0, promptly', a
   t.equal(r.code, 0, r.stdout.split('\n').filter((l) => l.includes('error')).join('\n'))
   t.ok(Date.now() - started < 4000, `exited ${Date.now() - started}ms after SIGTERM`)
 })
+

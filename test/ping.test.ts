@@ -2,7 +2,8 @@
 import t from 'tap'
 import { createServer } from 'node:http'
 import { PassThrough } from 'node:stream'
-import { pingAgent, pingHost } from '../src/ping'
+import { isPingCommand, pingAgent, pingHost, pingTarget } from '../src/ping'
+import { ConfigError } from '../src/config/parse-options'
 import type { Config } from '../src/config/resolve'
 
 t.test('a wildcard listen address is reached over loopback', async (t) => {
@@ -37,4 +38,25 @@ t.test('503 and silence both exit 1, with what happened', async (t) => {
   t.same(await run(), [0, `ping 127.0.0.1:${port}/ping: ok\n`])
   hang = true
   t.same(await run(), [1, `ping 127.0.0.1:${port}/ping: no answer within 300ms\n`])
+})
+
+t.test('ping reads host, port and timeout only: flag, then environment, then the serve defaults', async (t) => {
+  t.same(pingTarget(['ping'], {}), { host: '0.0.0.0', port: 18090, timeout: 3000 }, 'the serve defaults')
+  t.same(pingTarget(['ping'], { HEALTHZ_PORT: '8080', HEALTHZ_HOST: '::', HEALTHZ_TIMEOUT: '1s' }), { host: '::', port: 8080, timeout: 1000 })
+  t.same(pingTarget(['ping', '--port=9000', '--timeout', '250ms'], { HEALTHZ_PORT: '8080' }), { host: '0.0.0.0', port: 9000, timeout: 250 }, 'a flag wins')
+  t.same(pingTarget(['ping'], { HEALTHZ_PORT: 'tcp://10.0.0.7:18090' }).port, 18090, 'a Service named healthz injects HEALTHZ_PORT=tcp://…: ignored, as serve does')
+  t.same(pingTarget(['--kafka-brokers', 'x', 'ping', '--in-sync', '--kafka-broker-id', 'banana'], { HEALTHZ_UNKNOWN: '1', HEALTHZ_MIN_BROKERS: '-5' }).port, 18090,
+    'serve options and unknown HEALTHZ_* variables are not ping\'s business')
+  t.throws(() => pingTarget(['ping', '--port'], {}), new ConfigError('--port: missing value, expected an integer from 1 to 65535'))
+  t.throws(() => pingTarget(['ping'], { HEALTHZ_PORT: '0' }), new ConfigError('HEALTHZ_PORT: got "0", expected an integer from 1 to 65535'))
+  t.throws(() => pingTarget(['ping', '--nope'], {}), new ConfigError('--nope: unknown flag; see --help for the options'))
+  t.throws(() => pingTarget(['ping', 'twice'], {}), ConfigError)
+})
+
+t.test('the ping command is recognised wherever its flags are', async (t) => {
+  t.ok(isPingCommand(['ping']))
+  t.ok(isPingCommand(['--port', '1', 'ping']))
+  t.notOk(isPingCommand(['--kafka-brokers', 'ping']), '"ping" is the value of --kafka-brokers here')
+  t.notOk(isPingCommand(['check']))
+  t.notOk(isPingCommand([]))
 })
