@@ -3,7 +3,6 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort, get, runCli, startCli, waitHttp } from './helpers/cli'
 import { MockCluster } from './helpers/mock-cluster'
-import { CLOSE_WITH_GRACE_SIGNALS, SHUTDOWN_SIGNALS } from '../src/server'
 
 let cluster: MockCluster
 t.before(async () => { cluster = await MockCluster.start(3) })
@@ -112,59 +111,6 @@ t.test('ping: the image HEALTHCHECK asks the running agent for /ping', async (t)
   await exit
 })
 
-// Docker runs HEALTHCHECK with the container's environment but never its arguments, so an agent
-// configured by arguments (Compose `command:`) is pinged by a bare `ping`; and a ping that read
-// the serve configuration would fail for reasons that say nothing about the agent's health.
-t.test('ping needs only host and port: no Kafka or Connect config, no secrets, exit 0 or 1 only', async (t) => {
-  const port = await freePort()
-  const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--port', String(port)])
-  t.teardown(() => { child.kill('SIGKILL') })
-  await waitHttp(port, '/ping', 200)
-
-  const bare = await runCli(['ping'], { HEALTHZ_PORT: String(port) })
-  t.equal(bare.code, 0, `a bare ping: ${bare.stdout}${bare.stderr}`)
-  t.equal(bare.stdout, `ping 127.0.0.1:${port}/ping: ok\n`)
-  t.equal(bare.stderr, '')
-
-  // The container's environment, as Docker hands it to HEALTHCHECK: serve options, a secret, a
-  // secret file that is not mounted here, a value only serve would reject.
-  const secret = 'pingmustnotreadthis-42'
-  const container = {
-    HEALTHZ_PORT: String(port),
-    HEALTHZ_KAFKA_BROKERS: 'not an address',
-    HEALTHZ_INTERVAL: 'soon',
-    HEALTHZ_CONNECT_URL: 'http://127.0.0.1:1',
-    HEALTHZ_CONNECT_PASSWORD: secret,
-    HEALTHZ_KAFKA_SASL_PASSWORD_FILE: '/nonexistent/kafka-password',
-    HEALTHZ_CONNECT_HEADERS_FILE: '/nonexistent/headers',
-  }
-  const missingSecret = await runCli(['ping'], { HEALTHZ_PORT: String(port), HEALTHZ_KAFKA_BROKERS: cluster.address(1), HEALTHZ_KAFKA_SASL_PASSWORD_FILE: '/nonexistent/kafka-password' })
-  t.equal(missingSecret.code, 0, `a secret file ping has no use for: ${missingSecret.stdout}${missingSecret.stderr}`)
-  const withEnv = await runCli(['ping'], container)
-  t.equal(withEnv.code, 0, `ping ignores everything but host and port: ${withEnv.stdout}${withEnv.stderr}`)
-  t.notMatch(withEnv.stdout + withEnv.stderr, secret)
-
-  const withFlags = await runCli(['ping', '--port', String(port), '--kafka-brokers', 'nope', '--connect-password-file', '/nonexistent'])
-  t.equal(withFlags.code, 0, `serve's flags given to ping are not its business: ${withFlags.stdout}${withFlags.stderr}`)
-
-  // Anything but healthy is 1: Docker reserves exit 2, and a bad option is no healthy agent.
-  const badPort = await runCli(['ping', '--port', 'http'], container)
-  t.equal(badPort.code, 1)
-  t.equal(badPort.stderr, 'kafka-healthz ping: --port: got "http", expected an integer from 1 to 65535\n')
-  const typo = await runCli(['ping', '--prot', String(port)])
-  t.equal(typo.code, 1, 'an unknown flag is an error, not a silent default')
-  t.match(typo.stderr, '--prot: unknown flag')
-  const stray = await runCli(['ping', 'now'])
-  t.equal(stray.code, 1)
-
-  const help = await runCli(['ping', '--help'])
-  t.equal(help.code, 0)
-  t.match(help.stdout, 'kafka-healthz ping')
-
-  child.kill('SIGTERM')
-  await exit
-})
-
 t.test('a second signal exits at once', async (t) => {
   const port = await freePort()
   const { child, exit } = startCli(['--kafka-brokers', cluster.address(1), '--shutdown-delay', '30s'], { HEALTHZ_PORT: String(port) })
@@ -194,55 +140,3 @@ t.test('SIGTERM while a run hangs on a frozen broker still exits 0, promptly', a
   t.ok(Date.now() - started < 4000, `exited ${Date.now() - started}ms after SIGTERM`)
 })
 
-// Graceful shutdown is for the signals that mean "stop": SIGTERM (Kubernetes, docker stop) and
-// SIGINT (^C). SIGHUP asks a daemon to reload and the agent has nothing to reload: it is logged
-// and ignored. Every other signal keeps Node's default (SIGQUIT and SIGUSR2 end the process at
-// once; with --report-on-signal, SIGUSR2 writes a diagnostic report instead).
-t.test('signals: SIGINT drains like SIGTERM; SIGHUP is ignored; SIGQUIT and SIGUSR2 do not drain', async (t) => {
-  const serve = async (): Promise<ReturnType<typeof startCli> & { port: number }> => {
-    const port = await freePort()
-    const started = startCli(['--kafka-brokers', cluster.address(1), '--interval', '300ms', '--timeout', '200ms', '--shutdown-delay', '1500ms'], { HEALTHZ_PORT: String(port) })
-    t.teardown(() => { started.child.kill('SIGKILL') })
-    await waitHttp(port, '/readyz', 200)
-    return { ...started, port }
-  }
-
-  const int = await serve()
-  int.child.kill('SIGINT')
-  await sleep(300)
-  t.match((await get(int.port, '/readyz')).body, '[-]shutdown failed: SHUTTING_DOWN', 'SIGINT: readiness fails at once')
-  t.equal((await get(int.port, '/livez')).status, 200, 'SIGINT: liveness answers through the drain')
-  const intExit = await int.exit
-  t.equal(intExit.code, 0)
-  t.match(intExit.stdout, '"signal":"SIGINT"')
-
-  const hup = await serve()
-  hup.child.kill('SIGHUP')
-  await sleep(500)
-  t.equal(hup.child.exitCode, null, 'SIGHUP: still running')
-  const ready = await get(hup.port, '/readyz')
-  t.equal(ready.status, 200, `SIGHUP: still ready: ${ready.body}`)
-  hup.child.kill('SIGTERM')
-  const hupExit = await hup.exit
-  t.equal(hupExit.code, 0, 'and SIGTERM after it still drains and exits 0')
-  t.match(hupExit.stdout, 'SIGHUP ignored')
-  t.equal(hupExit.stdout.split('\n').filter((l) => l.includes('shutting down')).length, 1, 'one shutdown, from SIGTERM')
-
-  for (const signal of ['SIGQUIT', 'SIGUSR2'] as const) {
-    const other = await serve()
-    const started = Date.now()
-    other.child.kill(signal)
-    const r = await other.exit
-    t.equal(r.signal, signal, `${signal}: the default action ends the process`)
-    t.ok(Date.now() - started < 1000, `${signal}: no drain (${Date.now() - started}ms)`)
-    t.notMatch(r.stdout, 'shutting down', `${signal}: no graceful shutdown`)
-  }
-})
-
-t.test('close-with-grace: every signal it would handle by default is skipped but SIGTERM and SIGINT', async (t) => {
-  // Its own list, so an upgrade that adds a signal cannot quietly make it a shutdown signal.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { signalEvents } = require('close-with-grace/events/signal.events') as { signalEvents: string[] }
-  t.same([...CLOSE_WITH_GRACE_SIGNALS].sort(), [...signalEvents].sort())
-  t.same([...SHUTDOWN_SIGNALS].sort(), ['SIGINT', 'SIGTERM'])
-})
