@@ -42,6 +42,8 @@ USER 65532:65532
 EXPOSE 18090
 # Docker and Compose only (Kubernetes ignores HEALTHCHECK and uses the pod's probes): asks the
 # running agent for /ping; the image has no curl, and re-running the checks would load the broker.
+# Docker runs it with the container's environment but not its arguments: ping reads only
+# HEALTHZ_HOST/HEALTHZ_PORT (defaults 0.0.0.0:18090), whatever configures the agent itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/nodejs/bin/node", "/app/dist/cli.js", "ping"]
 # Exec form: node is PID 1's only process and gets SIGTERM directly, so the drain runs.

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } from './checks/broker-checks'
-import type { Check } from './checks/check'
+import { BROKER_REASONS, CONNECT_REASONS, RUN_REASONS, type Check, type Reason } from './checks/check'
 import { CHECK_ADVERTISED, advertisedCheck } from './checks/advertised'
 import { CHECK_IN_SYNC, ClusterViewStore, clusterCounts, inSyncCheck } from './checks/in-sync'
 import { Probes, type Lifecycle, type ProbeWiring } from './checks/probes'
@@ -11,7 +11,7 @@ import type { ConnectClient } from './clients/connect-client'
 import { createUndiciConnectClient } from './clients/undici-connect-client'
 import { createKafkajsBrokerClient } from './clients/kafkajs-broker-client'
 import type { Config, KafkaTarget } from './config/resolve'
-import { createMetrics, type Metrics } from './metrics/metrics'
+import { createMetrics, type KnownCheck, type Metrics } from './metrics/metrics'
 import { VERSION } from './version'
 
 /** Everything the HTTP layer and one-shot mode read from, built from config and explicit dependencies. */
@@ -54,7 +54,11 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
   const metrics = createMetrics(VERSION, () => ({
     views: () => runner.names.flatMap((n) => runner.view(n) ?? []),
     probe: (name) => probes.evaluate(name),
-  }), { ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }), cluster: inSyncOn })
+  }), {
+    ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }),
+    // /prestop is counted with the broker checks, in-sync or not (not_applicable without it).
+    cluster: config.kafka !== undefined,
+  })
   // The cluster metrics hang off the same metadata the in-sync check reads: one request.
   const brokerId = config.kafka?.brokerId ?? -1
   const clusterView = inSyncOn ? new ClusterViewStore((view) => { metrics.cluster?.setCounts(brokerId, view === undefined ? undefined : clusterCounts(view)) }) : undefined
@@ -62,7 +66,13 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
   const checks: Check[] = []
   const clients: Array<{ close: () => Promise<void> }> = []
   const wiring: { livez: string[], readyz: string[], startupz: string[] } = { livez: [], readyz: [], startupz: [] }
+  // Each check with the reasons its runs can fail with, so its metric series start at 0.
+  const known: KnownCheck[] = []
+  const knowSince = (first: number, reasons: readonly Reason[]): void => {
+    for (const c of checks.slice(first)) known.push({ name: c.name, failureReasons: [...RUN_REASONS, ...reasons] })
+  }
   if (config.kafka !== undefined) {
+    const first = checks.length
     const client = deps.brokerClient ?? createKafkajsBrokerClient({ target: config.kafka, timeoutMs: config.timeout, logger: deps.logger })
     clients.push(client)
     const brokerDeps = { client, target: config.kafka, onBrokerCount: metrics.setBrokerCount }
@@ -100,8 +110,10 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
       if (config.advertisedCheck === 'readiness') wiring.readyz.push(CHECK_ADVERTISED)
     }
     wiring.startupz.push(CHECK_REACHABLE)
+    knowSince(first, BROKER_REASONS)
   }
   if (config.connect !== undefined) {
+    const first = checks.length
     const client = deps.connectClient ?? createUndiciConnectClient({
       target: config.connect,
       timeoutMs: config.timeout,
@@ -117,7 +129,9 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     wiring.livez.push(CHECK_CONNECT_WORKER)
     wiring.readyz.push(CHECK_CONNECT_READY, CHECK_CONNECTORS)
     wiring.startupz.push(CHECK_CONNECT_READY)
+    knowSince(first, CONNECT_REASONS)
   }
+  metrics.initChecks(known)
 
   const runner = new Runner({
     checks,

@@ -4,14 +4,29 @@ import { ConfigError, parseOptions } from './config/parse-options'
 import { resolveConfig } from './config/resolve'
 import { createLogger } from './log/logger'
 import { checkOnce } from './one-shot'
-import { pingAgent } from './ping'
+import { isPingCommand, pingAgent, pingTarget } from './ping'
 import { serve } from './server'
 import { VERSION } from './version'
 
 /** Exit status 2 with one line for configuration errors, as CLI conventions go; never a stack trace. */
 const EXIT_CONFIG = 2
+/** `ping` answers Docker's HEALTHCHECK, where 0 is healthy, 1 unhealthy and 2 reserved: never 2. */
+const EXIT_UNHEALTHY = 1
+
+async function ping (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(renderHelp(VERSION)); return 0 }
+  try {
+    return await pingAgent(pingTarget(argv, env), process.stdout)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`kafka-healthz ping: ${err.message}\n`)
+    return EXIT_UNHEALTHY
+  }
+}
 
 async function main (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  // Before the serve configuration is read: ping needs none of it (see pingTarget).
+  if (isPingCommand(argv)) return await ping(argv, env)
   let parsed
   let config
   try {
@@ -19,7 +34,6 @@ async function main (argv: readonly string[], env: NodeJS.ProcessEnv): Promise<n
     if (parsed.help) { process.stdout.write(renderHelp(VERSION)); return 0 }
     if (parsed.version) { process.stdout.write(`${VERSION}\n`); return 0 }
     config = resolveConfig(parsed.options)
-    if (parsed.command === 'ping') return await pingAgent(config, process.stdout)
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kafka-healthz: ${err.message}\n`)

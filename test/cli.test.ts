@@ -139,3 +139,4 @@ t.test('SIGTERM while a run hangs on a frozen broker still exits 0, promptly', a
   t.equal(r.code, 0, r.stdout.split('\n').filter((l) => l.includes('error')).join('\n'))
   t.ok(Date.now() - started < 4000, `exited ${Date.now() - started}ms after SIGTERM`)
 })
+

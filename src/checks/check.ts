@@ -6,21 +6,25 @@
  * the runner, so every check behaves the same under a hung peer.
  */
 
-/** Reason codes are metric label values and alert matchers: keep the set closed. */
-export const REASONS = [
-  'OK',
-  // runner
-  'PENDING', 'TIMEOUT', 'STALE', 'CHECK_ERROR', 'SHUTTING_DOWN',
-  // broker
+/** Reasons the runner gives any check's run: it missed its deadline, threw, or the agent stopped. */
+export const RUN_REASONS = ['TIMEOUT', 'CHECK_ERROR', 'SHUTTING_DOWN'] as const
+export const BROKER_REASONS = [
   'KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_TLS', 'KAFKA_PROTOCOL_ERROR', 'KAFKA_CLIENT_ERROR',
   'BROKER_NOT_REGISTERED', 'TOO_FEW_BROKERS', 'BROKER_NOT_IN_SYNC', 'ADVERTISED_UNRESOLVABLE', 'ADVERTISED_UNREACHABLE',
-  // Connect worker and REST API
+] as const
+/** Connect worker and REST API, then connectors. */
+export const CONNECT_REASONS = [
   'CONNECT_UNREACHABLE', 'CONNECT_TLS', 'CONNECT_CLIENT_ERROR', 'AUTH', 'CONNECT_HTTP_ERROR', 'CONNECT_REDIRECT', 'CONNECT_BAD_RESPONSE', 'CONNECT_BODY_TOO_LARGE',
   'CONNECT_WORKER_STARTING', 'CONNECT_WORKER_UNHEALTHY',
-  // connectors
   'CONNECTOR_FAILED', 'CONNECTOR_UNASSIGNED', 'CONNECTOR_RESTARTING', 'CONNECTOR_PAUSED', 'CONNECTOR_STOPPED', 'CONNECTOR_UNHEALTHY',
   'TASKS_BELOW_MAX', 'NO_CONNECTORS',
 ] as const
+
+/**
+ * Reason codes are metric label values and alert matchers: keep the set closed. PENDING and
+ * STALE describe a verdict without a (recent) run, never a run.
+ */
+export const REASONS = ['OK', 'PENDING', 'STALE', ...RUN_REASONS, ...BROKER_REASONS, ...CONNECT_REASONS] as const
 
 export type Reason = typeof REASONS[number]
 

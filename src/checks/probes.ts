@@ -34,7 +34,7 @@ const SHUTDOWN_LINE: ProbeLine = {
   ok: false,
   excluded: false,
   reason: 'SHUTTING_DOWN',
-  message: 'the agent received SIGTERM and is draining',
+  message: 'the agent received SIGTERM or SIGINT and is draining',
 }
 
 const PRESTOP_LINE: ProbeLine = {

@@ -29,7 +29,7 @@ const PARSE_ARGS_OPTIONS: ParseArgsConfig['options'] = {
  * Service in the namespace (unless enableServiceLinks is false). A Service named "healthz"
  * would otherwise stop the agent with an "unknown variable" or a bad --port.
  */
-function isServiceLink (name: string, value: string): boolean {
+export function isServiceLink (name: string, value: string): boolean {
   const rest = name.slice(ENV_PREFIX.length)
   if (/^SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$/.test(rest) || /^PORT_\d+_(TCP|UDP|SCTP)(_[A-Z]+)?$/.test(rest)) return true
   return rest === 'PORT' && /^(tcp|udp|sctp):\/\//.test(value)

@@ -32,6 +32,9 @@ export function createClusterMetrics (prefix: string, registry: Registry): Clust
     labelNames: ['outcome'],
     registers,
   })
+  // Every outcome at 0 from the start: "increase(...{outcome=\"timeout\"}[30m]) > 0" must see the
+  // first timeout, and the pod is usually gone before a second one.
+  for (const outcome of PRESTOP_OUTCOMES) waits.inc({ outcome }, 0)
   const waited = new Histogram({
     name: `${prefix}prestop_wait_seconds`,
     help: 'How long GET /prestop waited before answering.',

@@ -2,10 +2,15 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { ConnectSink } from '../checks/connect-checks'
 import type { ConnectorVerdict } from '../checks/connect-evaluate'
 import { REASON_BY_KIND } from '../checks/connect-reasons'
-import type { ConnectRequestObserver } from '../clients/connect-client'
+import type { ConnectEndpoint, ConnectRequestObserver } from '../clients/connect-client'
 
 /** Every state a connector or task can report, and OTHER for one we do not know; one-hot series use exactly these. */
 export const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING', 'OTHER'] as const
+
+/** Every endpoint the client names; a Record, so a new ConnectEndpoint does not compile until listed. */
+const ENDPOINTS: Readonly<Record<ConnectEndpoint, true>> = {
+  health: true, root: true, connectors: true, connector_status: true, connector_info: true, connector_restart: true,
+}
 
 /** One connector's series as last written: its worker label, its one-hot state, its tasks by state. */
 interface Exported { readonly worker: string, readonly state: string, readonly tasks: ReadonlyMap<string, number> }
@@ -57,6 +62,15 @@ export function createConnectMetrics (prefix: string, registry: Registry, maxCon
     labelNames: ['endpoint', 'reason'],
     registers,
   })
+  // Endpoints and reasons are closed sets: their series start at 0, so the first error shows in
+  // rate() and increase(). (Endpoints this configuration never calls just stay at 0.)
+  const reasons = [...new Set(Object.values(REASON_BY_KIND))]
+  for (const endpoint of Object.keys(ENDPOINTS)) {
+    duration.zero({ endpoint })
+    for (const reason of reasons) errors.inc({ endpoint, reason }, 0)
+  }
+  // The connector label comes from the worker, so these series cannot exist before the first
+  // restart of each connector; no alert reads them (the connector state gauges carry the alerts).
   const restarts = new Counter({
     name: `${prefix}connect_restarts_total`,
     help: 'Restarts self-healing asked for, by connector and result (requested, failed, rebalancing); connector is empty past --connect-metrics-max-connectors connectors.',

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Reason } from '../checks/check'
 import type { RunRecord } from '../checks/verdict'
 import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
 import type { CheckView } from '../checks/runner'
@@ -18,12 +19,30 @@ export interface VerdictSource {
   probe: (name: ProbeName) => ProbeVerdict
 }
 
+/** A check and the reasons its runs can fail with: its counter series start at 0 from these. */
+export interface KnownCheck {
+  readonly name: string
+  readonly failureReasons: readonly Reason[]
+}
+
+/**
+ * Endpoints whose status is the answer itself (200 or 503): their request series start at 0.
+ * Other codes (404, 405, ...) and other routes appear on their first request; no alert reads them.
+ */
+const PROBE_ENDPOINTS = [...PROBES.map((p) => `/${p}`), '/ping', '/prestop']
+
 export interface Metrics {
   readonly registry: Registry
   /** Present when the Connect checks are enabled. */
   readonly connect: ConnectMetrics | undefined
   /** Cluster view and /prestop: present with the broker checks. */
   readonly cluster: ClusterMetrics | undefined
+  /**
+   * Creates every per-check series at 0 (runs, failures by reason, durations) before any run:
+   * a counter series that first appears at 1 shows no increase(), and an alert on its first
+   * event would never fire (Prometheus instrumentation guidance: initialise known label sets).
+   */
+  initChecks: (checks: readonly KnownCheck[]) => void
   observeRun: (check: string, run: RunRecord) => void
   probeRequest: (endpoint: string, code: number) => void
   setBrokerCount: (count: number | undefined, clusterId?: string | null) => void
@@ -33,6 +52,14 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
+  // prom-client's defaults include gauges named *_total (nodejs_active_handles_total,
+  // nodejs_active_requests_total, nodejs_active_resources_total). `promtool check metrics`
+  // rejects them, and the _total suffix tells Prometheus users "counter: rate() me". Their
+  // labelled siblings (nodejs_active_handles{type}, ...) carry the same numbers: sum() them.
+  // Only the defaults are filtered, before our own metrics exist: ours must be named right.
+  for (const m of registry.getMetricsAsArray()) {
+    if (m.name.endsWith('_total') && !(m instanceof Counter)) registry.removeSingleMetric(m.name)
+  }
 
   new Gauge({
     name: `${METRIC_PREFIX}build_info`,
@@ -106,6 +133,7 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
       }
     },
   })
+  for (const endpoint of PROBE_ENDPOINTS) for (const code of ['200', '503']) requests.inc({ endpoint, code }, 0)
   const brokers = new Gauge({
     name: `${METRIC_PREFIX}kafka_brokers`,
     help: 'Brokers listed in the local broker\'s metadata at the last successful run; absent when it did not answer.',
@@ -118,6 +146,13 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
     registry,
     connect: opts.connectMaxConnectors === undefined ? undefined : createConnectMetrics(METRIC_PREFIX, registry, opts.connectMaxConnectors),
     cluster: opts.cluster === true ? createClusterMetrics(METRIC_PREFIX, registry) : undefined,
+    initChecks (checks) {
+      for (const { name: check, failureReasons } of checks) {
+        duration.zero({ check })
+        for (const result of ['success', 'failure']) runs.inc({ check, result }, 0)
+        for (const reason of failureReasons) failures.inc({ check, reason }, 0)
+      }
+    },
     observeRun (check, run) {
       duration.observe({ check }, run.durationMs / 1000)
       lastRun.set({ check }, run.finishedAt / 1000)

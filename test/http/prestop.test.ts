@@ -154,3 +154,15 @@ t.test('readiness: out of the ISR of one partition â†’ 503 naming it; back in â†
   await waitForStatus(app, '/readyz', 200, 2000)
   t.equal((await app.inject({ url: '/readyz' })).body, 'ok\n')
 })
+
+t.test('without a broker id: nothing to wait for, answered at once and counted as not_applicable', async (t) => {
+  const config = configFrom(['--kafka-brokers', 'kafka-2:9092', '--interval', '50ms', '--timeout', '40ms'])
+  const a = await startAgent(config, { brokerClient: new FakeBrokerClient() })
+  t.teardown(a.close)
+  const res = await a.app.inject({ url: '/prestop' })
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, 'nothing to wait for: the in-sync check is off (it needs --kafka-broker-id)\n')
+  const metrics = (await a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, 'kafka_healthz_prestop_waits_total{outcome="not_applicable"} 1')
+  t.match(metrics, 'kafka_healthz_prestop_waits_total{outcome="timeout"} 0')
+})
