@@ -9,12 +9,12 @@ export { openFds, rssMiB } from '../test/helpers/proc'
 export interface RunningAgent { proc: ChildProcess, port: number, pid: number }
 
 /** The built agent on loopback, optionally pinned to one CPU with taskset. */
-export async function startAgent (args: string[], opts: { cpu?: number } = {}): Promise<RunningAgent> {
+export async function startAgent (args: string[], opts: { cpu?: number, nodeOptions?: string } = {}): Promise<RunningAgent> {
   const port = await freePort()
   const cli = resolve(__dirname, '..', 'dist', 'cli.js')
   const cmd = opts.cpu === undefined ? [process.execPath, cli] : ['taskset', '-c', String(opts.cpu), process.execPath, cli]
   const proc = spawn(cmd[0] ?? '', [...cmd.slice(1), '--host', '127.0.0.1', '--log-level', 'warn', ...args],
-    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port), ...(opts.nodeOptions !== undefined && opts.nodeOptions !== '' && { NODE_OPTIONS: opts.nodeOptions }) }, stdio: ['ignore', 'ignore', 'inherit'] })
   await waitHttp(port, '/ping', 200, 30_000)
   return { proc, port, pid: proc.pid ?? -1 }
 }
