@@ -1,17 +1,12 @@
+import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } from './checks/broker-checks'
-import { BROKER_REASONS, CONNECT_REASONS, RUN_REASONS, type Check, type Reason } from './checks/check'
-import { CHECK_ADVERTISED, advertisedCheck } from './checks/advertised'
-import { CHECK_IN_SYNC, ClusterViewStore, clusterCounts, inSyncCheck } from './checks/in-sync'
-import { Probes, type Lifecycle, type ProbeWiring } from './checks/probes'
-import { Runner } from './checks/runner'
-import { CHECK_CONNECTORS, CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, connectorsCheck } from './checks/connect-checks'
-import type { BrokerClient } from './clients/broker-client'
-import type { ConnectClient } from './clients/connect-client'
-import { createUndiciConnectClient } from './clients/undici-connect-client'
-import { createKafkajsBrokerClient } from './clients/kafkajs-broker-client'
-import type { Config, KafkaTarget } from './config/resolve'
-import { createMetrics, type KnownCheck, type Metrics } from './metrics/metrics'
+import { RUN_REASONS, type Check } from './core/check'
+import { PROBES, Probes, type Lifecycle, type ProbeName } from './core/probes'
+import { Runner } from './core/runner'
+import type { RouteContext, TargetParts } from './core/target'
+import type { Config } from './config/resolve'
+import { METRIC_PREFIX, createMetrics, type KnownCheck, type Metrics } from './metrics/metrics'
+import { TARGETS, type TargetDeps } from './targets'
 import { VERSION } from './version'
 
 /** Everything the HTTP layer and one-shot mode read from, built from config and explicit dependencies. */
@@ -22,114 +17,49 @@ export interface Agent {
   readonly metrics: Metrics
   readonly lifecycle: Lifecycle
   readonly startedAt: number
-  /** The cluster as the last in-sync run saw it; GET /prestop waits on it. Undefined without the in-sync check. */
-  readonly clusterView: ClusterViewStore | undefined
+  /** Registers the configured targets' own routes (/prestop, /connectors/<name>) on the app. */
+  readonly routes: (app: FastifyInstance, logger: Logger) => void
   /** Stops the checks and closes every client connection. */
   close: () => Promise<void>
 }
 
-export interface AgentDeps {
+export interface AgentDeps extends Partial<TargetDeps> {
   readonly logger: Logger
   readonly now?: () => number
   /** Monotonic clock for scheduling, staleness and grace periods; default performance.now. */
   readonly monotonic?: () => number
-  /** Tests swap the clients at this seam; production uses kafkajs and undici. */
-  readonly brokerClient?: BrokerClient
-  /** Clients for other broker addresses (the advertised one); tests swap them too. */
-  readonly brokerClientFor?: (target: KafkaTarget) => BrokerClient
-  readonly connectClient?: ConnectClient
 }
 
 /** A verdict older than this many intervals (plus one timeout) has no run behind it: STALE. */
 const STALE_AFTER_INTERVALS = 3
 
+/**
+ * The composition root: each configured target builds its checks, metrics and routes; the
+ * runner runs every check under one deadline; the probes read the runner's cache.
+ */
 export function createAgent (config: Config, deps: AgentDeps): Agent {
   const now = deps.now ?? Date.now
   const monotonic = deps.monotonic ?? (() => performance.now())
   const lifecycle: Lifecycle = { shuttingDown: false, stopping: 0 }
-  // in-sync needs to know which broker it is judging; without --kafka-broker-id it stays off.
-  const inSyncOn = config.kafka !== undefined && config.inSync && config.kafka.brokerId !== undefined
-  // The verdict gauges read the runner and probes lazily, at scrape time; both are built below,
-  // after the checks that need the metrics.
+  // The verdict gauges read the runner and probes lazily, at scrape time; both are built below.
   const metrics = createMetrics(VERSION, () => ({
     views: () => runner.names.flatMap((n) => runner.view(n) ?? []),
     probe: (name) => probes.evaluate(name),
-  }), {
-    ...(config.connect !== undefined && { connectMaxConnectors: config.connect.metricsMaxConnectors }),
-    // /prestop is counted with the broker checks, in-sync or not (not_applicable without it).
-    cluster: config.kafka !== undefined,
-  })
-  // The cluster metrics hang off the same metadata the in-sync check reads: one request.
-  const brokerId = config.kafka?.brokerId ?? -1
-  const clusterView = inSyncOn ? new ClusterViewStore((view) => { metrics.cluster?.setCounts(brokerId, view === undefined ? undefined : clusterCounts(view)) }) : undefined
+  }))
 
+  const ctx = { config, logger: deps.logger, now, monotonic, lifecycle, registry: metrics.registry, metricPrefix: METRIC_PREFIX, version: VERSION, deps }
+  const built: TargetParts[] = []
   const checks: Check[] = []
-  const clients: Array<{ close: () => Promise<void> }> = []
-  const wiring: { livez: string[], readyz: string[], startupz: string[] } = { livez: [], readyz: [], startupz: [] }
+  const wiring: Record<ProbeName, string[]> = { livez: [], readyz: [], startupz: [] }
   // Each check with the reasons its runs can fail with, so its metric series start at 0.
   const known: KnownCheck[] = []
-  const knowSince = (first: number, reasons: readonly Reason[]): void => {
-    for (const c of checks.slice(first)) known.push({ name: c.name, failureReasons: [...RUN_REASONS, ...reasons] })
-  }
-  if (config.kafka !== undefined) {
-    const first = checks.length
-    const client = deps.brokerClient ?? createKafkajsBrokerClient({ target: config.kafka, timeoutMs: config.timeout, logger: deps.logger })
-    clients.push(client)
-    const brokerDeps = { client, target: config.kafka, onBrokerCount: metrics.setBrokerCount }
-    checks.push(reachableCheck(brokerDeps), registeredCheck(brokerDeps))
-    wiring.livez.push(CHECK_REACHABLE)
-    wiring.readyz.push(CHECK_REACHABLE, CHECK_REGISTERED)
-    if (clusterView !== undefined) {
-      checks.push(inSyncCheck({
-        client,
-        address: config.kafka.address,
-        brokerId,
-        excludeTopics: config.inSyncExcludeTopics,
-        startupGraceMs: config.inSyncStartupGrace,
-        defaultMinIsr: config.minInsyncReplicas,
-        now: monotonic,
-        store: clusterView,
-      }))
-      wiring.readyz.push(CHECK_IN_SYNC)
-    } else if (config.inSync) {
-      deps.logger.info('in-sync check off: it needs --kafka-broker-id (a number, or auto in a StatefulSet)')
-    }
-    if (config.advertisedCheck !== 'off' && config.kafka.brokerId !== undefined) {
-      const logger = deps.logger
-      const advertised = advertisedCheck({
-        client,
-        target: config.kafka,
-        brokerId: config.kafka.brokerId,
-        clientFor: deps.brokerClientFor ?? ((target) => createKafkajsBrokerClient({ target, timeoutMs: config.timeout, logger })),
-      })
-      checks.push(advertised)
-      clients.push(advertised)
-      // Off readiness by default: a wrong advertised address hurts clients, not this pod's
-      // traffic, and failing every broker's readiness at once over a shared DNS problem would
-      // take the whole cluster out of the Service.
-      if (config.advertisedCheck === 'readiness') wiring.readyz.push(CHECK_ADVERTISED)
-    }
-    wiring.startupz.push(CHECK_REACHABLE)
-    knowSince(first, BROKER_REASONS)
-  }
-  if (config.connect !== undefined) {
-    const first = checks.length
-    const client = deps.connectClient ?? createUndiciConnectClient({
-      target: config.connect,
-      timeoutMs: config.timeout,
-      userAgent: `kafka-healthz/${VERSION}`,
-      ...(metrics.connect !== undefined && { onRequest: metrics.connect.observeRequest }),
-    })
-    clients.push(client)
-    const connectDeps = {
-      client, target: config.connect, now: monotonic, timeoutMs: config.timeout, logger: deps.logger, ...(metrics.connect !== undefined && { sink: metrics.connect }),
-    }
-    checks.push(...connectWorkerChecks(connectDeps), connectorsCheck(connectDeps))
-    // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
-    wiring.livez.push(CHECK_CONNECT_WORKER)
-    wiring.readyz.push(CHECK_CONNECT_READY, CHECK_CONNECTORS)
-    wiring.startupz.push(CHECK_CONNECT_READY)
-    knowSince(first, CONNECT_REASONS)
+  for (const target of TARGETS) {
+    const parts = target.build(ctx)
+    if (parts === undefined) continue
+    built.push(parts)
+    checks.push(...parts.checks)
+    for (const p of PROBES) wiring[p].push(...parts.probes[p])
+    for (const c of parts.checks) known.push({ name: c.name, failureReasons: [...RUN_REASONS, ...target.reasons] })
   }
   metrics.initChecks(known)
 
@@ -145,7 +75,7 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     logger: deps.logger,
     onRun: metrics.observeRun,
   })
-  const probes = new Probes(runner, wiring satisfies ProbeWiring, lifecycle)
+  const probes = new Probes(runner, wiring, lifecycle)
 
   return {
     config,
@@ -154,10 +84,13 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     metrics,
     lifecycle,
     startedAt: now(),
-    clusterView,
+    routes: (app, logger) => {
+      const routeCtx: RouteContext = { runner, lifecycle, logger }
+      for (const parts of built) parts.routes?.(app, routeCtx)
+    },
     close: async () => {
       await runner.stop()
-      await Promise.all(clients.map(async (c) => { await c.close() }))
+      await Promise.all(built.map(async (p) => { await p.close() }))
     },
   }
 }

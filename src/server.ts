@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { createAgent } from './agent'
-import { buildApp } from './app'
+import { buildApp } from './http/app'
 import { publicOptions } from './config/describe'
 import type { Config } from './config/resolve'
 

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseDocument } from 'yaml'
 import { createAgent } from '../src/agent'
-import { buildApp } from '../src/app'
+import { buildApp } from '../src/http/app'
 import { renderOptionsTable } from '../src/config/describe'
 import { createLogger } from '../src/log/logger'
-import { createMetrics } from '../src/metrics/metrics'
 import { configFrom } from './helpers/agent'
 
 const readme = readFileSync(resolve(__dirname, '..', 'README.md'), 'utf8')
@@ -27,8 +26,11 @@ t.test('the README metrics table lists exactly the metrics the agent registers',
   const section = /## Metrics\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? ''
   const rows = [...section.matchAll(/^\| `(kafka_healthz_\w+)` \| (\w+) \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''])
   t.ok(rows.length >= 10, 'found the table')
-  const metrics = createMetrics('0.0.0', () => ({ views: () => [], probe: (probe) => ({ probe, ok: true, lines: [], unknownExcludes: [] }) }), { connectMaxConnectors: 10, cluster: true })
-  const registered = (await metrics.registry.getMetricsAsJSON())
+  // Every target configured, so every target's metrics are registered.
+  const config = configFrom(['--kafka-brokers', '127.0.0.1:1', '--kafka-broker-id', '1', '--connect-url', 'http://127.0.0.1:2'])
+  const agent = createAgent(config, { logger: createLogger('silent') })
+  t.teardown(agent.close)
+  const registered = (await agent.metrics.registry.getMetricsAsJSON())
     .filter((m) => m.name.startsWith('kafka_healthz_'))
     .map((m) => [m.name, String(m.type)])
   t.same(rows.sort(), registered.sort(), 'names and types agree')

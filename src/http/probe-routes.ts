@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
+import { PROBES, type ProbeName, type ProbeVerdict } from '../core/probes'
 import type { Agent } from '../agent'
-import { printable } from '../checks/printable'
+import { printable } from '../core/printable'
 
 /** As fastify's query parser leaves it: no schema, because validating every probe request costs more than reading two keys. */
 interface ProbeQuery { verbose?: unknown, exclude?: unknown }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Agent } from '../agent'
-import { PROBES } from '../checks/probes'
-import type { CheckView } from '../checks/runner'
+import { PROBES } from '../core/probes'
+import type { CheckView } from '../core/runner'
 import { publicOptions } from '../config/describe'
 import { VERSION } from '../version'
 

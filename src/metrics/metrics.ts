@@ -1,14 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Reason } from '../checks/check'
-import type { RunRecord } from '../checks/verdict'
-import { PROBES, type ProbeName, type ProbeVerdict } from '../checks/probes'
-import type { CheckView } from '../checks/runner'
-import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics'
-import { createConnectMetrics, type ConnectMetrics } from './connect-metrics'
+import type { Reason } from '../core/check'
+import type { RunRecord } from '../core/verdict'
+import { PROBES, type ProbeName, type ProbeVerdict } from '../core/probes'
+import type { CheckView } from '../core/runner'
 
 /**
- * Every metric the agent exports, in one place: names, help, labels. Names carry the
- * kafka_healthz_ prefix and their unit; every label takes values from a closed set
+ * The agent's registry and the metrics every target shares (checks, probes, requests). Each
+ * target registers its own on the same registry (kafka/metrics.ts, connect/metrics.ts). Names
+ * carry the kafka_healthz_ prefix and their unit; every label takes values from a closed set
  * (check names, probe names, reason codes, route patterns, status codes).
  */
 export const METRIC_PREFIX = 'kafka_healthz_'
@@ -33,10 +32,6 @@ const PROBE_ENDPOINTS = [...PROBES.map((p) => `/${p}`), '/ping', '/prestop']
 
 export interface Metrics {
   readonly registry: Registry
-  /** Present when the Connect checks are enabled. */
-  readonly connect: ConnectMetrics | undefined
-  /** Cluster view and /prestop: present with the broker checks. */
-  readonly cluster: ClusterMetrics | undefined
   /**
    * Creates every per-check series at 0 (runs, failures by reason, durations) before any run:
    * a counter series that first appears at 1 shows no increase(), and an alert on its first
@@ -45,10 +40,9 @@ export interface Metrics {
   initChecks: (checks: readonly KnownCheck[]) => void
   observeRun: (check: string, run: RunRecord) => void
   probeRequest: (endpoint: string, code: number) => void
-  setBrokerCount: (count: number | undefined, clusterId?: string | null) => void
 }
 
-export function createMetrics (version: string, source: () => VerdictSource, opts: { connectMaxConnectors?: number, cluster?: boolean } = {}): Metrics {
+export function createMetrics (version: string, source: () => VerdictSource): Metrics {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry })
@@ -134,18 +128,9 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
     },
   })
   for (const endpoint of PROBE_ENDPOINTS) for (const code of ['200', '503']) requests.inc({ endpoint, code }, 0)
-  const brokers = new Gauge({
-    name: `${METRIC_PREFIX}kafka_brokers`,
-    help: 'Brokers listed in the local broker\'s metadata at the last successful run; absent when it did not answer.',
-    // A label, even a constant one, lets reset() remove the series instead of reporting 0.
-    labelNames: ['cluster_id'],
-    registers,
-  })
 
   return {
     registry,
-    connect: opts.connectMaxConnectors === undefined ? undefined : createConnectMetrics(METRIC_PREFIX, registry, opts.connectMaxConnectors),
-    cluster: opts.cluster === true ? createClusterMetrics(METRIC_PREFIX, registry) : undefined,
     initChecks (checks) {
       for (const { name: check, failureReasons } of checks) {
         duration.zero({ check })
@@ -169,10 +154,6 @@ export function createMetrics (version: string, source: () => VerdictSource, opt
       if (count === undefined) {
         codes.set(code, { n: 1, child: requests.labels({ endpoint, code: String(code) }) })
       } else count.n++
-    },
-    setBrokerCount (count, clusterId) {
-      brokers.reset()
-      if (count !== undefined) brokers.set({ cluster_id: clusterId ?? '' }, count)
     },
   }
 }

@@ -13,7 +13,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import type { IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1'
 import { createAgent } from '../../src/agent'
-import { buildApp } from '../../src/app'
+import { buildApp } from '../../src/http/app'
 import { createLogger } from '../../src/log/logger'
 import { configFrom } from '../helpers/agent'
 

@@ -1,4 +1,4 @@
-import { ConnectError, type ConnectClient, type ConnectorStatus, type RestartOutcome, type TaskStatus, type WorkerHealth } from '../../src/clients/connect-client'
+import { ConnectError, type ConnectClient, type ConnectorStatus, type RestartOutcome, type TaskStatus, type WorkerHealth } from '../../src/connect/client'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 export type FakeConnector = Mutable<Omit<ConnectorStatus, 'tasks'>> & { tasks: Array<Mutable<TaskStatus>> }

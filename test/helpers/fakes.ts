@@ -1,5 +1,5 @@
-import { BrokerError, type BrokerClient, type BrokerErrorKind, type ClusterMetadata, type PartitionState, type TopicsMetadata } from '../../src/clients/broker-client'
-import type { Check, CheckResult } from '../../src/checks/check'
+import { BrokerError, type BrokerClient, type BrokerErrorKind, type ClusterMetadata, type PartitionState, type TopicsMetadata } from '../../src/kafka/client'
+import type { Check, CheckResult } from '../../src/core/check'
 
 /** A BrokerClient whose answers a test sets; for the unit tests of our own logic only. */
 export class FakeBrokerClient implements BrokerClient {

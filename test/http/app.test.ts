@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { createAgent } from '../../src/agent'
-import { buildApp } from '../../src/app'
+import { buildApp } from '../../src/http/app'
 import { createLogger } from '../../src/log/logger'
 import { configFrom, LogSink, startAgent, type TestAgent } from '../helpers/agent'
 import { FakeBrokerClient } from '../helpers/fakes'

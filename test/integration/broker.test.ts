@@ -221,7 +221,7 @@ t.test('a leaderless partition elsewhere: in-sync still judges the rest, and the
   await cluster.leader('leaderless', 0, -1)
   const a = await agentFor(1)
   t.teardown(a.close)
-  // (The mock sends leader -1 without an error code; the error-code path is in test/clients.)
+  // (The mock sends leader -1 without an error code; the error-code path is in test/kafka.)
   await waitForBody(a.app, '/readyz?verbose', '[+]in-sync ok', 5000)
   const metrics = (await a.app.inject({ url: '/metrics' })).body
   t.match(metrics, 'kafka_healthz_kafka_offline_partitions{broker="1"} 1')

@@ -2,8 +2,8 @@
 // undici client. Runs are driven with runCycle() and the agent's monotonic clock is a fake one,
 // so backoff is exact and nothing sleeps.
 import t from 'tap'
-import { createUndiciConnectClient } from '../../src/clients/undici-connect-client'
-import { ConnectError } from '../../src/clients/connect-client'
+import { createUndiciConnectClient } from '../../src/connect/undici-client'
+import { ConnectError } from '../../src/connect/client'
 import { createLogger } from '../../src/log/logger'
 import { checkOnce } from '../../src/one-shot'
 import { configFrom, LogSink, startAgent, type TestAgent } from '../helpers/agent'
