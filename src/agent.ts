@@ -59,7 +59,7 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     built.push(parts)
     checks.push(...parts.checks)
     for (const p of PROBES) wiring[p].push(...parts.probes[p])
-    for (const c of parts.checks) known.push({ name: c.name, failureReasons: [...RUN_REASONS, ...target.reasons] })
+    for (const c of parts.checks) known.push({ name: c.name, failureReasons: [...RUN_REASONS, ...(c.reasons ?? target.reasons)] })
   }
   metrics.initChecks(known)
 

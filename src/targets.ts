@@ -1,4 +1,4 @@
-import { CORE_REASONS, type Reason } from './core/check'
+import { CORE_REASONS, ROTATION_REASONS, type Reason } from './core/check'
 import type { Target } from './core/target'
 import { connectTarget } from './connect/target'
 import { kafkaTarget } from './kafka/target'
@@ -16,4 +16,4 @@ type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: inf
 export type TargetDeps = Intersect<DepsOf<typeof TARGETS[number]>>
 
 /** Every reason code a verdict can carry: core's, then each target's. */
-export const REASONS: readonly Reason[] = [...CORE_REASONS, ...TARGETS.flatMap((t) => t.reasons)]
+export const REASONS: readonly Reason[] = [...CORE_REASONS, ...ROTATION_REASONS, ...TARGETS.flatMap((t) => t.reasons)]

@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { ConfigError } from './parse-options'
 import { flagName, type Options } from './schema'
 
@@ -58,5 +59,30 @@ export function tlsOptions (
     ...(str(k.cert) !== '' && { cert: readOption(deps, k.cert, str(k.cert)) }),
     ...(str(k.key) !== '' && { key: readOption(deps, k.key, str(k.key)) }),
     ...(str(k.serverName) !== '' && { servername: str(k.serverName) }),
+  }
+}
+
+/**
+ * Throws when TLS material does not load (a half-written PEM, a key that is not the
+ * certificate's): what a rotation must not swap in. Node's own loader skips a CA it cannot
+ * parse, so every certificate block is parsed here. The message names the options and the
+ * parser's reason, never the material.
+ */
+export function checkTlsMaterial (tls: TlsOptions | undefined, options: string): void {
+  if (tls === undefined) return
+  const certs = (pem: string, what: string): X509Certificate[] => {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+    const begins = pem.match(/-----BEGIN /g)?.length ?? 0
+    if (blocks.length === 0 || begins !== blocks.length) throw new Error(`${what}: ${blocks.length} whole PEM certificate(s) among ${begins} begun`)
+    return blocks.map((b) => new X509Certificate(b))
+  }
+  try {
+    if (tls.ca !== undefined) certs(tls.ca, 'CA')
+    if (tls.cert !== undefined && tls.key !== undefined) {
+      const [leaf] = certs(tls.cert, 'certificate')
+      if (leaf !== undefined && !leaf.checkPrivateKey(createPrivateKey(tls.key))) throw new Error('the key is not the certificate\'s')
+    }
+  } catch (err) {
+    throw new ConfigError(`${options}: the files do not load as TLS material (${err instanceof Error ? err.message : String(err)})`)
   }
 }

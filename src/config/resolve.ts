@@ -28,6 +28,12 @@ export interface KafkaTarget {
 export interface Config extends Readonly<Options> {
   readonly kafka: KafkaTarget | undefined
   readonly connect: ConnectTarget | undefined
+  /**
+   * Reads the files again (passwords, CA, client certificate and key, headers) and derives the
+   * targets afresh from the same options: secrets rotate under a running pod. Throws
+   * ConfigError, as at start, when a file is missing or wrong; never echoes a secret.
+   */
+  readonly reread: () => Pick<Config, 'kafka' | 'connect'>
 }
 
 const defaultDeps: ResolveDeps = {
@@ -77,7 +83,11 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   if (o.kafkaBrokers === '' && o.connectUrl === '') {
     throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${flag('connectUrl')} (nothing to check otherwise)`)
   }
-  return { ...o, kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps), connect: o.connectUrl === '' ? undefined : connectTarget(o, deps) }
+  const targets = (): Pick<Config, 'kafka' | 'connect'> => ({
+    kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
+    connect: o.connectUrl === '' ? undefined : connectTarget(o, deps),
+  })
+  return { ...o, ...targets(), reread: targets }
 }
 
 function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {

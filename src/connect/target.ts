@@ -1,3 +1,6 @@
+import type { ConnectTarget } from '../config/connect-target'
+import { checkTlsMaterial } from '../config/read-option'
+import { rotationCheck, swappable } from '../core/rotation'
 import type { Target, TargetContext, TargetParts } from '../core/target'
 import { CHECK_CONNECTORS, CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, connectorsCheck } from './checks'
 import type { ConnectClient } from './client'
@@ -20,15 +23,33 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   const target = config.connect
   if (target === undefined) return undefined
   const metrics = createConnectMetrics(metricPrefix, registry, target.metricsMaxConnectors)
-  const client = deps.connectClient ?? createUndiciConnectClient({
-    target,
-    timeoutMs: config.timeout,
-    userAgent: `kafka-healthz/${version}`,
-    onRequest: metrics.observeRequest,
-  })
+  const make = (t: ConnectTarget): ConnectClient => createUndiciConnectClient({ target: t, timeoutMs: config.timeout, userAgent: `kafka-healthz/${version}`, onRequest: metrics.observeRequest })
+  // Checks hold one client; a rotation of the secret files swaps what it talks through.
+  const holder = swappable(deps.connectClient ?? make(target), config.timeout * 2)
+  const client: ConnectClient = {
+    health: async (signal) => await holder.current().health(signal),
+    connectorStatuses: async (signal) => await holder.current().connectorStatuses(signal),
+    connectorTasksMax: async (signal) => await holder.current().connectorTasksMax(signal),
+    restartConnector: async (name, signal) => await holder.current().restartConnector(name, signal),
+    close: holder.close,
+  }
   const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink: metrics }
+  const files = [config.connectPasswordFile, config.connectHeadersFile, config.connectTlsCaFile, config.connectTlsCertFile, config.connectTlsKeyFile].some((f) => f !== '')
+  const rotation = files
+    ? [rotationCheck({
+        name: 'connect-files',
+        initial: target,
+        reread: () => {
+          const next = config.reread().connect ?? target
+          checkTlsMaterial(next.tls, '--connect-tls-*-file')
+          return next
+        },
+        swap: (next) => { holder.swap(make(next)) },
+        logger,
+      })]
+    : []
   return {
-    checks: [...connectWorkerChecks(checkDeps), connectorsCheck(checkDeps)],
+    checks: [...connectWorkerChecks(checkDeps), connectorsCheck(checkDeps), ...rotation],
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
     probes: { livez: [CHECK_CONNECT_WORKER], readyz: [CHECK_CONNECT_READY, CHECK_CONNECTORS], startupz: [CHECK_CONNECT_READY] },
     close: async () => { await client.close() },

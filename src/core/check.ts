@@ -12,6 +12,9 @@ export const RUN_REASONS = ['TIMEOUT', 'CHECK_ERROR', 'SHUTTING_DOWN'] as const
 /** PENDING and STALE describe a verdict without a (recent) run, never a run. */
 export const CORE_REASONS = ['OK', 'PENDING', 'STALE', ...RUN_REASONS] as const
 
+/** A target's secret or certificate files changed but do not load (core/rotation.ts). */
+export const ROTATION_REASONS = ['FILE_RELOAD_FAILED'] as const
+
 /**
  * Each target adds its own reason codes here, by declaration merging from its reasons.ts
  * (`declare module '../core/check' { interface TargetReasons extends Record<…, true> {} }`), so
@@ -22,7 +25,7 @@ export const CORE_REASONS = ['OK', 'PENDING', 'STALE', ...RUN_REASONS] as const
 export interface TargetReasons {}
 
 /** Reason codes are metric label values and alert matchers: keep the set closed. */
-export type Reason = typeof CORE_REASONS[number] | keyof TargetReasons
+export type Reason = typeof CORE_REASONS[number] | typeof ROTATION_REASONS[number] | keyof TargetReasons
 
 export interface CheckResult {
   readonly ok: boolean
@@ -36,6 +39,8 @@ export interface CheckResult {
 export interface Check {
   /** Stable, URL-safe name: used in /readyz/<name>, ?exclude=<name> and the `check` metric label. */
   readonly name: string
+  /** The reasons it fails with, when fewer than its target's (e.g. the rotation check's). */
+  readonly reasons?: readonly Reason[]
   /**
    * Runs once. `signal` aborts when the run loses its deadline: a check must then drop
    * whatever connection it was waiting on, so the next run starts clean.

@@ -9,7 +9,8 @@ export const CHECK_ADVERTISED = 'advertised'
 export interface AdvertisedDeps {
   /** The client of the local broker, whose metadata says what this broker advertises. */
   readonly client: BrokerClient
-  readonly target: KafkaTarget
+  /** The local broker's settings as they are now: TLS and SASL may have rotated since start. */
+  readonly target: () => KafkaTarget
   readonly brokerId: number
   /** A client for another address (the advertised one), with the same TLS and SASL settings. */
   readonly clientFor: (target: KafkaTarget) => BrokerClient
@@ -27,16 +28,17 @@ const defaultLookup = async (host: string): Promise<string[]> => (await dnsLooku
  */
 export function advertisedCheck (deps: AdvertisedDeps): Check & { close: () => Promise<void> } {
   const lookup = deps.lookup ?? defaultLookup
-  let current: { address: string, client: BrokerClient } | undefined
+  let current: { address: string, material: KafkaTarget, client: BrokerClient } | undefined
 
   function clientFor (host: string, port: number): BrokerClient {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-    if (current?.address === address) return current.client
+    const target = deps.target()
+    if (current?.address === address && current.material === target) return current.client
     const old = current
     void old?.client.close()
     // TLS must verify the advertised name: that is the name clients check the certificate against.
-    const tls = deps.target.tls === undefined ? undefined : { ...deps.target.tls, servername: host }
-    current = { address, client: deps.clientFor({ ...deps.target, address, host, port, tls }) }
+    const tls = target.tls === undefined ? undefined : { ...target.tls, servername: host }
+    current = { address, material: target, client: deps.clientFor({ ...target, address, host, port, tls }) }
     return current.client
   }
 
@@ -47,7 +49,7 @@ export function advertisedCheck (deps: AdvertisedDeps): Check & { close: () => P
       try {
         meta = await deps.client.clusterMetadata(signal)
       } catch (err) {
-        return brokerFailure(deps.target.address, err)
+        return brokerFailure(deps.target().address, err)
       }
       const me = meta.brokers.find((b) => b.nodeId === deps.brokerId)
       if (me === undefined) return fail('BROKER_NOT_REGISTERED', `broker id ${deps.brokerId} is not in the cluster metadata, so it advertises nothing yet`)

@@ -1,5 +1,7 @@
 import type { KafkaTarget } from '../config/resolve'
 import type { Check } from '../core/check'
+import { rotationCheck, swappable } from '../core/rotation'
+import { checkTlsMaterial } from '../config/read-option'
 import type { Target, TargetContext, TargetParts } from '../core/target'
 import { CHECK_ADVERTISED, advertisedCheck } from './advertised'
 import { CHECK_REACHABLE, CHECK_REGISTERED, reachableCheck, registeredCheck } from './checks'
@@ -24,13 +26,36 @@ export interface KafkaDeps {
 function build ({ config, logger, monotonic, lifecycle, registry, metricPrefix, deps }: TargetContext<KafkaDeps>): TargetParts | undefined {
   const target = config.kafka
   if (target === undefined) return undefined
-  const client = deps.brokerClient ?? createKafkajsBrokerClient({ target, timeoutMs: config.timeout, logger })
+  const clientFor = deps.brokerClientFor ?? ((t: KafkaTarget) => createKafkajsBrokerClient({ target: t, timeoutMs: config.timeout, logger }))
+  // Checks hold one client; a rotation of the secret files swaps what it talks through.
+  const holder = swappable(deps.brokerClient ?? clientFor(target), config.timeout * 2)
+  let material = target
+  const client: BrokerClient = {
+    ping: async (signal) => { await holder.current().ping(signal) },
+    clusterMetadata: async (signal) => await holder.current().clusterMetadata(signal),
+    topicsMetadata: async (signal) => await holder.current().topicsMetadata(signal),
+    minInsyncReplicas: async (topics, signal) => await holder.current().minInsyncReplicas(topics, signal),
+    close: holder.close,
+  }
   const closers: Array<{ close: () => Promise<void> }> = [client]
   const brokerCount = createBrokerCountMetric(metricPrefix, registry)
   // /prestop is counted whenever the broker checks run, in-sync or not (not_applicable without it).
   const cluster = createClusterMetrics(metricPrefix, registry)
   const brokerDeps = { client, target, onBrokerCount: brokerCount.setBrokerCount }
   const checks: Check[] = [reachableCheck(brokerDeps), registeredCheck(brokerDeps)]
+  if (hasFiles(config)) {
+    checks.push(rotationCheck({
+      name: 'kafka-files',
+      initial: target,
+      reread: () => {
+        const next = config.reread().kafka ?? target
+        checkTlsMaterial(next.tls, '--kafka-tls-*-file')
+        return next
+      },
+      swap: (next) => { material = next; holder.swap(clientFor(next)) },
+      logger,
+    }))
+  }
   const readyz = [CHECK_REACHABLE, CHECK_REGISTERED]
 
   // in-sync needs to know which broker it is judging; without --kafka-broker-id it stays off.
@@ -56,9 +81,9 @@ function build ({ config, logger, monotonic, lifecycle, registry, metricPrefix, 
   if (config.advertisedCheck !== 'off' && brokerId !== undefined) {
     const advertised = advertisedCheck({
       client,
-      target,
+      target: () => material,
       brokerId,
-      clientFor: deps.brokerClientFor ?? ((t) => createKafkajsBrokerClient({ target: t, timeoutMs: config.timeout, logger })),
+      clientFor,
     })
     checks.push(advertised)
     closers.push(advertised)
@@ -76,6 +101,11 @@ function build ({ config, logger, monotonic, lifecycle, registry, metricPrefix, 
       prestopRoutes(app, { store, metrics: cluster, lifecycle, excludeTopics: config.inSyncExcludeTopics, timeoutMs: config.prestopTimeout, logger: ctx.logger })
     },
   }
+}
+
+/** Files the broker target reads secrets and certificates from; with any, a rotation check runs. */
+function hasFiles (config: TargetContext<KafkaDeps>['config']): boolean {
+  return [config.kafkaSaslPasswordFile, config.kafkaTlsCaFile, config.kafkaTlsCertFile, config.kafkaTlsKeyFile].some((f) => f !== '')
 }
 
 export const kafkaTarget: Target<KafkaDeps> = { name: 'kafka', reasons: KAFKA_REASONS, build }

@@ -77,6 +77,14 @@ export class ConnectStandIn {
     await new Promise((resolve) => this.server.close(resolve))
   }
 
+  /** Serves a new certificate from now on, as a worker whose certificate was re-issued. */
+  rotateTls (tls: { cert: string, key: string }): void {
+    if (!('setSecureContext' in this.server)) throw new Error('the stand-in serves plain http')
+    ;(this.server as import('node:https').Server).setSecureContext({ cert: tls.cert, key: tls.key })
+    // Connections made under the old certificate go, as they do when a worker restarts with a new one.
+    for (const s of this.sockets) s.destroy()
+  }
+
   /** Comes back on the same port, as a restarted worker would. */
   async restart (): Promise<void> { await this.start() }
 

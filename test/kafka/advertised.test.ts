@@ -16,7 +16,7 @@ function setup (dns: Record<string, string[]> = { 'kafka-2': ['10.0.0.2'] }): { 
   const made: KafkaTarget[] = []
   const check = advertisedCheck({
     client: local,
-    target,
+    target: () => target,
     brokerId: 2,
     clientFor: (t) => { made.push(t); return remote },
     lookup: async (host) => {
