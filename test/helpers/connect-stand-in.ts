@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createTlsServer } from 'node:https'
+import { createServer as createTlsServer, type Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 
 /**
@@ -80,7 +80,7 @@ export class ConnectStandIn {
   /** Serves a new certificate from now on, as a worker whose certificate was re-issued. */
   rotateTls (tls: { cert: string, key: string }): void {
     if (!('setSecureContext' in this.server)) throw new Error('the stand-in serves plain http')
-    ;(this.server as import('node:https').Server).setSecureContext({ cert: tls.cert, key: tls.key })
+    ;(this.server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key })
     // Connections made under the old certificate go, as they do when a worker restarts with a new one.
     for (const s of this.sockets) s.destroy()
   }
