@@ -19,8 +19,10 @@ async function cycle (a: TestAgent, url = '/readyz'): Promise<{ status: number, 
   return { status: res.statusCode, body: res.body }
 }
 
-async function status (a: TestAgent, name: string): Promise<{ ok: boolean, reason: string, message: string, lastRun: { details: { reloads: number } } }> {
-  const s = JSON.parse((await a.app.inject({ url: '/status' })).body) as { checks: Partial<Record<string, never>> }
+interface CheckStatus { ok: boolean, reason: string, message: string, lastRun: { details: { reloads: number } } }
+
+async function status (a: TestAgent, name: string): Promise<CheckStatus> {
+  const s = JSON.parse((await a.app.inject({ url: '/status' })).body) as { checks: Partial<Record<string, CheckStatus>> }
   const check = s.checks[name]
   if (check === undefined) throw new Error(`no check ${name}`)
   return check
