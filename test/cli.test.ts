@@ -11,7 +11,7 @@ t.teardown(async () => { await cluster.stop() })
 t.test('bad config: exit 2 and one line naming the option, no stack trace', async (t) => {
   const r = await runCli(['--kafka-brokers', 'localhost:9092', '--interval', 'soon'])
   t.equal(r.code, 2)
-  t.equal(r.stderr, 'kafka-healthz: --interval: got "soon", expected a duration like 250ms, 5s or 1m (at least 10ms, at most 24h)\n')
+  t.equal(r.stderr, 'kafka-healthz: --interval: got "soon", expected a duration like 250ms, 5s, 1m or 1h30m (at least 10ms, at most 24h)\n')
   t.equal(r.stdout, '')
   const env = await runCli([], { HEALTHZ_KAFKA_BROKERS: 'localhost:9092', HEALTHZ_MIN_BROKERS: '-1' })
   t.equal(env.code, 2)

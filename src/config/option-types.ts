@@ -47,7 +47,7 @@ export function duration (help: string, def: number, min = 1, extra: Extra = {})
   return {
     help,
     default: def,
-    expected: `a duration like 250ms, 5s or 1m (at least ${formatDuration(min)}, at most ${formatDuration(MAX_DURATION_MS)})`,
+    expected: `a duration like 250ms, 5s, 1m or 1h30m (at least ${formatDuration(min)}, at most ${formatDuration(MAX_DURATION_MS)})`,
     parse: (raw) => {
       const ms = parseDuration(raw)
       return ms !== undefined && ms >= min && ms <= MAX_DURATION_MS ? ms : undefined

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ENV_PREFIX, SCHEMA, envName, flagName, type OptionName, type Options } from './schema'
 import type { OptionSpec } from './option-types'
+import { closest } from './suggest'
 
 /** A configuration mistake: reported as one line and exit status 2, never with a stack trace. */
 export class ConfigError extends Error {
@@ -35,6 +36,12 @@ export function isServiceLink (name: string, value: string): boolean {
   return rest === 'PORT' && /^(tcp|udp|sctp):\/\//.test(value)
 }
 
+/** "did you mean --interval? " when a known name is close to the typo, else nothing. */
+function hint (name: string, known: Iterable<string>, prefix = ''): string {
+  const guess = closest(name, known)
+  return guess === undefined ? '' : `did you mean ${prefix}${guess}? `
+}
+
 function spec (key: OptionName): OptionSpec<unknown> {
   return SCHEMA[key] as OptionSpec<unknown>
 }
@@ -64,7 +71,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || isServiceLink(name, raw)) continue
     const key = BY_ENV.get(name)
-    if (key === undefined) throw new ConfigError(`${name}: unknown environment variable; see --help for the options`)
+    if (key === undefined) throw new ConfigError(`${name}: unknown environment variable; ${hint(name, BY_ENV.keys())}see --help for the options`)
     options[key] = convert(key, raw, name)
   }
 
@@ -87,7 +94,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
     if (token.name === 'help' || token.name === 'h') { help = true; continue }
     if (token.name === 'version') { version = true; continue }
     const key = BY_FLAG.get(token.name)
-    if (key === undefined) throw new ConfigError(`${token.rawName}: unknown flag; see --help for the options`)
+    if (key === undefined) throw new ConfigError(`${token.rawName}: unknown flag; ${hint(token.name, BY_FLAG.keys(), '--')}see --help for the options`)
     if (spec(key).secret === true) {
       throw new ConfigError(`--${token.name}: secrets are not accepted as flags (they show in ps and pod specs); set ${envName(key)} or use --${token.name}-file`)
     }
