@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { Pod } from 'kubernetes-models/v1'
 import type { IContainer, IContainerPort, ILifecycle, IProbe, IVolume } from 'kubernetes-models/v1'
-import { checkTargetsAreRoutes, sidecarConfig } from './cross-check'
+import { checkTargetsAreRoutes, sidecarConfig } from '../helpers/deploy-cross-check'
 
 const ROOT = resolve(__dirname, '..', '..')
 const FILE = 'deploy/bitnami/values-kafka-healthz.yaml'

@@ -17,7 +17,7 @@ import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operat
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1'
 import type { INetworkPolicyPeer, INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1'
 import { configFrom } from '../helpers/agent'
-import { checkTargetsAreRoutes, namesCheck, probeChecks, selects, sidecarConfig, sidecarEnv, type Selector } from './cross-check'
+import { checkTargetsAreRoutes, namesCheck, probeChecks, selects, sidecarConfig, sidecarEnv, type Selector } from '../helpers/deploy-cross-check'
 
 const K8S = resolve(__dirname, '..', '..', 'k8s')
 

@@ -7,7 +7,7 @@ import { createAgent } from '../../src/agent'
 import { buildApp } from '../../src/app'
 import type { Config } from '../../src/config/resolve'
 import { createLogger } from '../../src/log/logger'
-import { configFrom } from '../helpers/agent'
+import { configFrom } from './agent'
 
 export type Labels = Record<string, string>
 export interface Requirement { key: string, operator: string, values?: string[] }
