@@ -2,7 +2,8 @@
 # Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, and nothing that
 # is already there: librdkafka-dev and a C compiler (for the mock Kafka cluster), openssl (for
 # throwaway test certificates), promtool from the prometheus package (checks the alert rules and
-# a live /metrics), then the npm packages from package-lock.json. Node.js >= 20.18 is the one
+# a live /metrics), actionlint (lints .github/workflows; built with Go into .cache/bin when Go is
+# on the machine), then the npm packages from package-lock.json. Node.js >= 20.18 is the one
 # prerequisite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,4 +27,18 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# actionlint, a Go program: built from the Go module proxy into the git-ignored .cache/bin, at the
+# version test/deploy/release.test.ts expects. Without Go it is skipped here; the test then skips
+# outside CI and fails under CI=true, so a CI machine without it cannot pass silently.
+ACTIONLINT_VERSION=v1.7.12
+if [ "$(.cache/bin/actionlint -version 2>/dev/null | head -n 1)" != "$ACTIONLINT_VERSION" ]; then
+  if command -v go >/dev/null 2>&1; then
+    echo "installing actionlint $ACTIONLINT_VERSION into .cache/bin..." >&2
+    mkdir -p .cache/bin
+    GOBIN="$PWD/.cache/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  else
+    echo "no Go toolchain: actionlint not installed (the workflow lint test will skip, or fail under CI=true)" >&2
+  fi
 fi

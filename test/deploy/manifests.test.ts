@@ -2,24 +2,26 @@
 // prometheus-operator) schema offline, the kustomizations name every file, and the YAML agrees
 // with the code — the sidecar's environment is a configuration the agent accepts, every probe
 // and hook path is a route that agent serves on the port it listens on, and Services, monitors
-// and pods select each other.
+// and pods select each other — and with what an SRE asks of a workload: a disruption budget, a
+// spread over nodes, one way of scraping, and a NetworkPolicy that keeps the agent's port to the
+// kubelet and Prometheus while leaving Kafka's and Connect's own ports as they were.
 import t from 'tap'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { parseAllDocuments } from 'yaml'
+import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml'
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1'
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1'
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
-import type { IContainer, IPodSpec, IProbe } from 'kubernetes-models/v1'
-import { createAgent } from '../../src/agent'
-import { buildApp } from '../../src/http/app'
-import { createLogger } from '../../src/log/logger'
+import type { IContainer, IPodSpec } from 'kubernetes-models/v1'
+import type { INetworkPolicyPeer, INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1'
 import { configFrom } from '../helpers/agent'
+import { checkTargetsAreRoutes, namesCheck, probeChecks, selects, sidecarConfig, sidecarEnv, type Selector } from '../helpers/deploy-cross-check'
 
 const K8S = resolve(__dirname, '..', '..', 'k8s')
 
-interface Doc { file: string, obj: Record<string, unknown> & { apiVersion: string, kind: string, metadata: { name: string, labels?: Record<string, string>, annotations?: Record<string, string> } } }
+interface Doc { file: string, doc: Document, obj: Record<string, unknown> & { apiVersion: string, kind: string, metadata: { name: string, labels?: Record<string, string>, annotations?: Record<string, string> } } }
 
 function yamlFiles (dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {
@@ -31,7 +33,7 @@ function yamlFiles (dir: string): string[] {
 
 const docs: Doc[] = yamlFiles(K8S).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
   if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`)
-  return { file: relative(K8S, file), obj: d.toJS() as Doc['obj'] }
+  return { file: relative(K8S, file), doc: d, obj: d.toJS() as Doc['obj'] }
 }))
 const ofKind = <T = Doc['obj']>(kind: string): T[] => docs.filter((d) => d.obj.kind === kind).map((d) => d.obj as T)
 
@@ -42,6 +44,7 @@ const MODELS: Record<string, new (data: never) => { validate: () => void }> = {
   'apps/v1/StatefulSet': StatefulSet,
   'apps/v1/Deployment': Deployment,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 }
@@ -77,15 +80,13 @@ t.test('kustomizations name every manifest, and only files that exist', async (t
 interface Workload { kind: string, metadata: { name: string }, spec: { replicas?: number, serviceName?: string, podManagementPolicy?: string, selector: { matchLabels: Record<string, string> }, template: { metadata: { labels: Record<string, string>, annotations?: Record<string, string> }, spec: IPodSpec } } }
 const workloads = [...ofKind<Workload>('StatefulSet'), ...ofKind<Workload>('Deployment')]
 
-/** The sidecar's environment as the kubelet would give it, with made-up values for fieldRefs. */
-function sidecarEnv (c: IContainer, podName: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const e of c.env ?? []) {
-    const field = e.valueFrom?.fieldRef?.fieldPath
-    env[e.name] = e.value ?? (field === 'metadata.name' ? podName : field === 'status.podIP' ? '10.1.2.3' : field === 'metadata.namespace' ? 'kafka' : undefined)
-    t.not(env[e.name], undefined, `${c.name}: ${e.name} has a value`)
-  }
-  return env
+/** The comment lines just above `key` in the workload's main container, as written in the file. */
+function commentAbove (w: Workload, key: string): string {
+  const d = docs.find((x) => x.obj.kind === w.kind && x.obj.metadata.name === w.metadata.name)
+  const main = d?.doc.getIn(['spec', 'template', 'spec', 'containers', 0])
+  if (!isMap(main)) return ''
+  const pair = main.items.find((p) => isScalar(p.key) && p.key.value === key)
+  return isScalar(pair?.key) ? pair.key.commentBefore ?? '' : ''
 }
 
 function allContainers (spec: IPodSpec): IContainer[] {
@@ -107,16 +108,9 @@ for (const w of workloads) {
     t.match(sidecar.image, /^[\w./-]+\/kafka-healthz:\d+\.\d+\.\d+$/, 'a pinned image version')
 
     // The environment must be a configuration the agent accepts (files and addresses stubbed).
-    const files: string[] = []
-    const config = configFrom([], sidecarEnv(sidecar, podName), {
-      readFile: (p) => { files.push(p); return 'from-a-file\n' },
-      hostname: podName,
-      localAddresses: () => ['10.1.2.3'],
-    })
+    const { config, files } = sidecarConfig(t, sidecar, podName)
     const portByName = new Map(allContainers(pod.spec).flatMap((c) => (c.ports ?? []).map((p) => [p.name ?? '', p.containerPort] as const)))
     t.equal(portByName.get('healthz'), config.port, 'the container port named healthz is the port the agent listens on')
-    t.equal(pod.metadata.annotations?.['prometheus.io/port'], String(config.port), 'scrape annotation port')
-    t.equal(pod.metadata.annotations?.['prometheus.io/path'], '/metrics')
 
     for (const f of files) {
       const mount = (sidecar.volumeMounts ?? []).find((m) => f.startsWith(`${m.mountPath}/`))
@@ -127,32 +121,7 @@ for (const w of workloads) {
       t.ok(secret !== undefined && key in { ...secret.stringData, ...secret.data }, `${f} comes from Secret ${String(volume?.secret?.secretName)} key ${key}`)
     }
 
-    // prestopTimeout 0: GET /prestop answers at once (this agent runs no checks to wait for).
-    const agent = createAgent({ ...config, prestopTimeout: 0 }, { logger: createLogger('silent') })
-    const app = buildApp({ agent, logger: createLogger('silent') })
-    t.teardown(async () => { await app.close(); await agent.close() })
-    const probes: Array<[string, IProbe, IContainer]> = []
-    for (const c of allContainers(pod.spec)) {
-      for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
-        const p = c[kind]
-        if (p !== undefined) probes.push([`${c.name} ${kind}`, p, c])
-      }
-      const hook = c.lifecycle?.preStop
-      if (hook?.httpGet !== undefined) probes.push([`${c.name} preStop`, hook, c])
-    }
-    t.ok(probes.length >= 4)
-    for (const [what, p, c] of probes) {
-      t.notOk(p.exec ?? p.tcpSocket, `${what}: httpGet, not exec or tcpSocket`)
-      const get = p.httpGet
-      if (get === undefined) continue
-      // The kubelet resolves a port name among the probed container's own ports only.
-      const own = new Map((c.ports ?? []).map((cp) => [cp.name ?? '', cp.containerPort] as const))
-      const port = typeof get.port === 'number' ? get.port : own.get(get.port)
-      t.equal(port, config.port, `${what}: port ${String(get.port)} is the agent's`)
-      const res = await app.inject({ method: 'GET', url: get.path ?? '/' })
-      t.not(res.statusCode, 404, `${what}: ${String(get.path)} is a route`)
-      t.not(res.statusCode, 405, `${what}: GET ${String(get.path)} is allowed`)
-    }
+    t.ok(await checkTargetsAreRoutes(t, config, allContainers(pod.spec)) >= 4)
 
     const main = pod.spec.containers[0]
     t.equal(main?.startupProbe?.httpGet?.path, '/startupz')
@@ -161,6 +130,15 @@ for (const w of workloads) {
     t.equal(sidecar.livenessProbe?.httpGet?.path, '/ping', "the sidecar's own liveness is /ping")
     const startup = main?.startupProbe
     t.ok((startup?.periodSeconds ?? 10) * (startup?.failureThreshold ?? 3) >= 600, 'the startup probe allows at least 10 minutes (log recovery, group join)')
+
+    // The comment above the startup probe says what /startupz waits for: it must name the checks
+    // /startupz runs, and none that it does not (the agent's wiring, not anyone's memory of it).
+    const { runs, all } = await probeChecks(t, config, 'startupz')
+    t.ok(runs.length >= 1, `/startupz runs ${runs.join(', ')}`)
+    const comment = commentAbove(w, 'startupProbe')
+    for (const c of all) {
+      t.equal(namesCheck(comment, c), runs.includes(c), `the startupProbe comment ${runs.includes(c) ? 'names' : 'does not name'} ${c}`)
+    }
   })
 
   t.test(`${w.kind} ${w.metadata.name}: restrictive security context and resources`, async (t) => {
@@ -195,6 +173,8 @@ for (const w of workloads) {
     const selected = monitors.filter((m) => matches(m.spec.selector.matchLabels ?? {}) &&
       (m.spec.selector.matchExpressions ?? []).every((e) => e.operator === 'In' && (e.values ?? []).includes(labels[e.key] ?? '')))
     t.equal(selected.length, 1, 'exactly one PodMonitor scrapes it')
+    const annotations = w.spec.template.metadata.annotations ?? {}
+    t.same(Object.keys(annotations).filter((k) => k.startsWith('prometheus.io/')), [], 'no prometheus.io/* annotations beside the PodMonitor: scraped twice, every alert would fire twice')
     for (const m of selected) {
       for (const ep of m.spec.podMetricsEndpoints) {
         t.ok(ep.port !== undefined && ports.has(ep.port), `PodMonitor port ${String(ep.port)} exists`)
@@ -222,11 +202,92 @@ t.test('the KRaft StatefulSet', async (t) => {
   t.match(env.get('KAFKA_ADVERTISED_LISTENERS') ?? '', `$(POD_NAME).${String(sts.spec.serviceName)}.`, 'advertises its own stable DNS name')
 
   const sidecar = sidecarOf(sts)
-  const config = configFrom([], sidecarEnv(sidecar, 'kafka-2'), { hostname: 'kafka-2' })
+  const config = configFrom([], sidecarEnv(t, sidecar, 'kafka-2'), { hostname: 'kafka-2' })
   t.equal(config.kafka?.brokerId, 2, 'the agent derives the same node id from the pod name')
 
   const grace = sts.spec.template.spec.terminationGracePeriodSeconds ?? 30
   t.equal(kafka?.lifecycle?.preStop?.httpGet?.path, '/prestop', 'the broker stops only when that takes no partition below min ISR')
   t.equal(config.inSync, true, 'readiness includes the in-sync check')
   t.ok(grace >= config.prestopTimeout / 1000 + 120, `terminationGracePeriodSeconds ${grace} leaves at least 2 minutes for controlled shutdown after a ${config.prestopTimeout / 1000}s preStop`)
+})
+
+for (const w of workloads) {
+  const labels = w.spec.template.metadata.labels
+  const others = workloads.filter((o) => o !== w)
+
+  t.test(`${w.kind} ${w.metadata.name}: a disruption budget, and spread over nodes`, async (t) => {
+    const pdbs = ofKind<{ metadata: { name: string }, spec: { selector: Selector, maxUnavailable?: number | string, minAvailable?: number | string } }>('PodDisruptionBudget')
+      .filter((p) => selects(p.spec.selector, labels))
+    t.equal(pdbs.length, 1, 'exactly one PodDisruptionBudget covers its pods (two would make evictions fail)')
+    const pdb = pdbs[0]
+    t.equal(pdb?.spec.maxUnavailable, 1, 'a drain evicts one pod at a time')
+    t.equal(pdb?.spec.minAvailable, undefined, 'maxUnavailable, not minAvailable: scaling does not silently block drains')
+    t.ok((w.spec.replicas ?? 1) >= 2, 'more than one replica, so the budget lets a drain go on')
+    for (const o of others) t.notOk(pdb !== undefined && selects(pdb.spec.selector, o.spec.template.metadata.labels), `the budget does not also count ${o.metadata.name}'s pods`)
+
+    const spec = w.spec.template.spec
+    const spread = (spec.topologySpreadConstraints ?? []).filter((c) => c.labelSelector !== undefined && selects(c.labelSelector, labels))
+    t.same(spread.length, (spec.topologySpreadConstraints ?? []).length, 'every spread constraint counts its own pods')
+    for (const c of spread) for (const o of others) t.notOk(selects(c.labelSelector as Selector, o.spec.template.metadata.labels), `a spread constraint does not count ${o.metadata.name}'s pods`)
+    const byNode = spread.find((c) => c.topologyKey === 'kubernetes.io/hostname')
+    const antiAffinity = (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((a) => a.topologyKey === 'kubernetes.io/hostname')
+    t.ok(byNode !== undefined || antiAffinity, 'spread over nodes (topology spread or pod anti-affinity)')
+    t.equal(byNode?.maxSkew, 1)
+    t.ok(spread.some((c) => c.topologyKey === 'topology.kubernetes.io/zone' && c.whenUnsatisfiable === 'ScheduleAnyway'), 'spread over zones where there are any, never blocking')
+    if (w.kind === 'StatefulSet') {
+      // Replication factor 3, min ISR 2: two brokers on one node means one node failure stops
+      // acks=all producers. Better a Pending broker than that.
+      t.equal(byNode?.whenUnsatisfiable, 'DoNotSchedule', 'brokers never share a node')
+    }
+  })
+
+  t.test(`${w.kind} ${w.metadata.name}: the NetworkPolicy keeps the agent's port to the kubelet and Prometheus`, async (t) => {
+    const containers = allContainers(w.spec.template.spec)
+    const ports = containers.flatMap((c) => (c.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol ?? 'TCP' })))
+    const policies = ofKind<{ metadata: { name: string }, spec: { podSelector: Selector, policyTypes?: string[], ingress?: Array<{ ports?: INetworkPolicyPort[], from?: INetworkPolicyPeer[] }> } }>('NetworkPolicy')
+      .filter((p) => selects(p.spec.podSelector, labels) && (p.spec.policyTypes ?? ['Ingress']).includes('Ingress'))
+    t.equal(policies.length, 1, 'one NetworkPolicy selects its pods')
+    const rules = policies.flatMap((p) => p.spec.ingress ?? [])
+    const covers = (rule: { ports?: INetworkPolicyPort[] }, port: { name: string | undefined, port: number, protocol: string }): boolean =>
+      rule.ports === undefined || rule.ports.length === 0 ||
+      rule.ports.some((p) => (p.protocol ?? 'TCP') === port.protocol && (p.port === undefined || p.port === port.name || p.port === port.port ||
+        (typeof p.port === 'number' && p.endPort !== undefined && port.port >= p.port && port.port <= p.endPort)))
+    const open = (rule: { from?: INetworkPolicyPeer[] }): boolean => rule.from === undefined || rule.from.length === 0 ||
+      rule.from.some((f) => f.ipBlock?.cidr === '0.0.0.0/0' || f.ipBlock?.cidr === '::/0')
+    // Every policy port names a port these pods have (a name that resolves nowhere allows nothing).
+    for (const r of rules) {
+      for (const p of r.ports ?? []) t.ok(ports.some((cp) => p.port === cp.name || p.port === cp.port), `policy port ${String(p.port)} is a port of the pod`)
+    }
+
+    const { config } = sidecarConfig(t, sidecarOf(w), `${w.metadata.name}-1`)
+    const agent = ports.find((p) => p.port === config.port)
+    t.ok(agent, `the agent's port ${config.port} is a container port`)
+    if (agent === undefined) return
+    const toAgent = rules.filter((r) => covers(r, agent))
+    t.ok(toAgent.length >= 1, 'some rule lets the probes and scrapes in (or none would reach the agent)')
+    t.notOk(toAgent.some(open), 'no rule opens the agent port to every source')
+    const peers = toAgent.flatMap((r) => r.from ?? [])
+    t.ok(peers.some((p) => p.ipBlock !== undefined && p.podSelector === undefined && p.namespaceSelector === undefined), 'an ipBlock for the nodes the kubelet probes from (no selector can name them)')
+    t.ok(peers.some((p) => p.namespaceSelector !== undefined && p.podSelector !== undefined), 'Prometheus by namespace and pod labels')
+    for (const p of peers.filter((x) => x.ipBlock !== undefined)) t.doesNotThrow(() => { cidrParts(p.ipBlock?.cidr ?? '') }, `${String(p.ipBlock?.cidr)} is a CIDR`)
+
+    // Everything else stays as it was before the policy: open to every source.
+    for (const p of ports.filter((x) => x !== agent)) {
+      t.ok(rules.some((r) => covers(r, p) && open(r)), `port ${String(p.name)} (${p.port}) stays open to every source`)
+    }
+  })
+}
+
+function cidrParts (cidr: string): [string, number] {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr)
+  if (m === null || Number(m[2]) > 32 || (m[1] ?? '').split('.').some((o) => Number(o) > 255)) throw new Error(`not an IPv4 CIDR: ${cidr}`)
+  return [m[1] ?? '', Number(m[2])]
+}
+
+t.test('the README names every manifest and placeholder a user must look at', async (t) => {
+  const readme = readFileSync(resolve(K8S, '..', 'README.md'), 'utf8')
+  for (const np of docs.filter((d) => d.obj.kind === 'NetworkPolicy')) {
+    t.match(readme, `k8s/${np.file}`, `README points at ${np.file}`)
+    t.match(readFileSync(join(K8S, np.file), 'utf8'), /REPLACE/, `${np.file} marks its placeholders`)
+  }
 })
