@@ -1,4 +1,4 @@
-import { SCHEMA, envName, flagName, type OptionName, type Options } from './schema'
+import { GROUPS, SCHEMA, envName, flagName, type OptionName, type Options } from './schema'
 import type { OptionSpec } from './option-types'
 
 const KEYS = Object.keys(SCHEMA) as OptionName[]
@@ -7,10 +7,11 @@ function spec (key: OptionName): OptionSpec<unknown> {
   return SCHEMA[key] as OptionSpec<unknown>
 }
 
+/** ` (default: 5s)`, or nothing when the default is empty or false: those read as "off". */
 function shownDefault (key: OptionName): string {
   const s = spec(key)
   const text = s.format(s.default)
-  return text === '' ? '(empty)' : text
+  return text === '' || text === 'false' ? '' : `  (default: ${text})`
 }
 
 /** --help: every option with its environment variable and default, generated from the schema. */
@@ -27,16 +28,18 @@ export function renderHelp (version: string): string {
     '                                   ignores the others and never reads secrets, so it needs none of the serve configuration.',
     '',
     'Every option is also an environment variable; a flag wins over the environment, which wins over the default.',
-    'Durations take 250ms, 5s, 1m or plain milliseconds. Bad configuration exits with status 2.',
-    '',
-    'Options:',
+    'Durations take 250ms, 5s, 1m, 1h30m or plain milliseconds. Bad configuration exits with status 2.',
   ]
+  const starts = new Map(GROUPS.map((g) => [g.from, g.title]))
   for (const key of KEYS) {
+    const title = starts.get(key)
+    if (title !== undefined) lines.push('', `${title}:`)
     const s = spec(key)
     const head = s.secret === true ? `(env only) ${envName(key)}` : `--${flagName(key)}  ${envName(key)}`
-    lines.push(`  ${head}`)
-    lines.push(`      ${s.help} Default: ${shownDefault(key)}.`)
+    lines.push(`  ${head}${shownDefault(key)}`)
+    lines.push(`      ${s.help}`)
   }
+  lines.push('')
   lines.push('  -h, --help       show this help', '  --version        print the version')
   return lines.join('\n') + '\n'
 }

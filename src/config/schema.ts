@@ -35,7 +35,7 @@ export const SCHEMA = {
   advertisedCheck: oneOf('The advertised-address check (the address the cluster hands out for this broker resolves and accepts a Kafka connection from this pod): off, status (shown in /status and metrics only) or readiness (also fails /readyz). Needs --kafka-broker-id.', ['off', 'status', 'readiness'], 'status'),
 
   kafkaTls: bool('Connect to the broker over TLS. Implied by any --kafka-tls-* file option.'),
-  kafkaTlsCaFile: str('PEM file with the CA(s) that signed the broker certificate. Default: the system CAs.'),
+  kafkaTlsCaFile: str('PEM file with the CA(s) that signed the broker certificate. Empty: the system CAs.'),
   kafkaTlsCertFile: str('PEM client certificate for mutual TLS.'),
   kafkaTlsKeyFile: str('PEM private key of --kafka-tls-cert-file.'),
   kafkaTlsServerName: str('TLS server name (SNI) to verify, when it differs from the host in --kafka-brokers.'),
@@ -52,12 +52,12 @@ export const SCHEMA = {
   connectPasswordFile: str('File holding the basic-auth password (e.g. a mounted Secret). A trailing newline is ignored.'),
   connectHeaders: str('Extra request headers, one "Name: value" per line (e.g. a bearer token). Environment only; or use --connect-headers-file.', '', { secret: true }),
   connectHeadersFile: str('File of extra request headers, one "Name: value" per line.'),
-  connectTlsCaFile: str('PEM file with the CA(s) that signed the Connect REST certificate. Default: the system CAs.'),
+  connectTlsCaFile: str('PEM file with the CA(s) that signed the Connect REST certificate. Empty: the system CAs.'),
   connectTlsCertFile: str('PEM client certificate for mutual TLS to the Connect REST API.'),
   connectTlsKeyFile: str('PEM private key of --connect-tls-cert-file.'),
   connectTlsServerName: str('TLS server name to verify, when the certificate names the pod or Service rather than the host in --connect-url.'),
   connectTlsInsecure: bool('Skip verification of the Connect REST certificate. For tests only.'),
-  connectors: list('Connectors that count, by name or glob (* and ?). Default: all.', [], 'a comma-separated list of names or globs'),
+  connectors: list('Connectors that count, by name or glob (* and ?). Empty: all.', [], 'a comma-separated list of names or globs'),
   connectWorkerId: str('Count only connectors and tasks running on this worker: its host:port as in worker_id, or "auto" to match this pod\'s addresses and hostname. Empty counts all, wherever they run.'),
   connectRequireConnectors: bool('Fail readiness when no connector is selected (default: nothing selected passes).'),
   connectHealthyStates: list('States that count as healthy, for connectors and tasks.', ['RUNNING'], `a comma-separated list of ${CONNECT_STATES.join(', ')}`, (s) => CONNECT_STATES.includes(s)),
@@ -76,6 +76,16 @@ export const SCHEMA = {
   probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),
   wait: duration('One-shot mode: keep retrying for up to this long before giving up (for init containers); 0 runs once.', 0, 0, { oneShot: true }),
 } as const
+
+/** --help's sections: each starts at the option named, in SCHEMA's order; one per target. */
+export const GROUPS: ReadonlyArray<{ readonly title: string, readonly from: keyof typeof SCHEMA }> = [
+  { title: 'Server and check loop', from: 'host' },
+  { title: 'Kafka broker (--kafka-brokers)', from: 'kafkaBrokers' },
+  { title: 'Kafka broker: in-sync, /prestop, advertised address', from: 'inSync' },
+  { title: 'Kafka broker: TLS and SASL', from: 'kafkaTls' },
+  { title: 'Kafka Connect (--connect-url)', from: 'connectUrl' },
+  { title: 'One-shot mode (kafka-healthz check)', from: 'probe' },
+]
 
 export type Schema = typeof SCHEMA
 export type OptionName = keyof Schema

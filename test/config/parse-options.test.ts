@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError, parseOptions } from '../../src/config/parse-options'
-import { SCHEMA, envName, flagName } from '../../src/config/schema'
+import { GROUPS, SCHEMA, envName, flagName } from '../../src/config/schema'
 import { renderHelp } from '../../src/config/describe'
 
 t.test('defaults, then environment, then flags', async (t) => {
@@ -98,7 +98,23 @@ t.test('--help lists every option with its env var and default', async (t) => {
     if ('secret' in spec) t.match(help, `(env only) ${envName(key)}`)
     else t.match(help, `--${flagName(key)}  ${envName(key)}`)
   }
-  t.match(help, 'Default: 18090.')
-  t.match(help, 'Default: 5s.')
-  t.match(help, 'Default: (empty).')
+  t.match(help, '--port  HEALTHZ_PORT  (default: 18090)\n')
+  t.match(help, '--interval  HEALTHZ_INTERVAL  (default: 5s)\n')
+  t.match(help, '--kafka-brokers  HEALTHZ_KAFKA_BROKERS\n', 'an empty default is not shown')
+  t.notMatch(help, 'Default:', 'no repeated "Default:" lines (issue 17)')
+})
+
+t.test('--help is grouped by target, every option in exactly one group, in schema order', async (t) => {
+  const help = renderHelp('1.2.3')
+  const keys = Object.keys(SCHEMA)
+  let last = -1
+  for (const g of GROUPS) {
+    const at = keys.indexOf(g.from)
+    t.ok(at > last, `${g.title} starts after the group before it`)
+    last = at
+    t.match(help, `\n${g.title}:\n  `)
+  }
+  t.equal(GROUPS[0]?.from, keys[0], 'the first group starts at the first option')
+  const order = GROUPS.map((g) => help.indexOf(`\n${g.title}:\n`))
+  t.same(order, [...order].sort((a, b) => a - b))
 })
