@@ -55,7 +55,7 @@ In another terminal:
   curl -s ${base}/metrics | grep ^kafka_healthz
   node dist/cli.js check --kafka-brokers ${cluster.address(1)} --kafka-broker-id 1; echo "exit $?"
 
-Pause a connector as seed 001 does, watch /readyz turn 503 naming it, then resume it:
+Pause a connector (a paused connector still shows in the worker's status), watch /readyz turn 503 naming it, then resume it:
   curl -i -X PUT ${connect.url}/connectors/orders-sink/pause
   curl -i ${base}/readyz?verbose
   curl -i -X PUT ${connect.url}/connectors/orders-sink/resume
