@@ -44,12 +44,15 @@ export function renderHelp (version: string): string {
   return lines.join('\n') + '\n'
 }
 
-/** Options as shown in /status and the start-up log: secrets are replaced, never echoed. */
-export function publicOptions (options: Options): Record<string, string> {
+/**
+ * Options as shown in /status and the start-up log, with their types (numbers, booleans and
+ * lists as JSON has them; durations as people write them, "5s"): secrets are replaced, never echoed.
+ */
+export function publicOptions (options: Options): Record<string, unknown> {
   return Object.fromEntries(KEYS.map((key) => {
     const value: unknown = options[key]
     const s = spec(key)
-    const shown = s.secret === true ? (value === '' ? '' : '<redacted>') : s.format(value)
+    const shown = s.secret === true ? (value === '' ? '' : '<redacted>') : (s.json ?? s.format)(value)
     return [key, shown]
   }))
 }

@@ -12,6 +12,8 @@ export interface OptionSpec<T> {
   /** Returns undefined when the raw text is not a valid value. */
   readonly parse: (raw: string) => T | undefined
   readonly format: (value: T) => string
+  /** The value as JSON keeps it (numbers, booleans, lists) in /status and the start-up log; default: format. */
+  readonly json?: (value: T) => unknown
   /** How a refused raw value is shown in the error, when it may hold a secret in part. */
   readonly show?: (raw: string) => string
   /** Secrets are read from the environment or a file only: a flag would show in `ps` and in the pod spec. */
@@ -37,6 +39,7 @@ export function int (help: string, def: number, min: number, max: number): Optio
       return n >= min && n <= max ? n : undefined
     },
     format: String,
+    json: (v) => v,
   }
 }
 
@@ -69,6 +72,7 @@ export function bool (help: string, def = false): OptionSpec<boolean> {
       return undefined
     },
     format: String,
+    json: (v) => v,
   }
 }
 
@@ -120,6 +124,7 @@ export function list (help: string, def: readonly string[], expected: string, it
       return items.every(item) ? items : undefined
     },
     format: (v) => v.join(','),
+    json: (v) => v,
   }
 }
 

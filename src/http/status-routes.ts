@@ -36,7 +36,7 @@ const INDEX = `kafka-healthz ${VERSION}
 /readyz     200 while it should receive traffic
 /startupz   200 once it has come up
 /connectors/<name>  one connector and its tasks, as JSON: 200 healthy, 503 not (with --connect-url)
-/status     every check's last result, as JSON
+/status     every check's last result, as JSON (?pretty: indented)
 /metrics    Prometheus metrics
 /prestop    the broker's preStop hook: waits until stopping it takes no partition below min.insync.replicas
 /ping       the agent's own liveness (503 only if its check loop is stuck); never touches a peer
@@ -58,12 +58,18 @@ export function statusRoutes (app: FastifyInstance, agent: Agent): void {
   // never reads pins the Buffer it was sent, not a copy of its own (20 such clients once held
   // 600 MB). The key moves with every recorded run, with the lifecycle and once a second (uptime,
   // staleness), so nobody reads an older state than a fresh build would give.
-  let memo: { key: string, body: Buffer } | undefined
-  app.get('/status', async (_req, reply) => {
+  // ?pretty indents it for a person with curl (kubectl's and Elasticsearch's convention).
+  const memos: Record<'compact' | 'pretty', { key: string, body: Buffer } | undefined> = { compact: undefined, pretty: undefined }
+  app.get<{ Querystring: { pretty?: unknown } }>('/status', async (req, reply) => {
     const now = Date.now()
     const { lifecycle, runner } = agent
     const key = `${runner.generation}:${Math.floor((now - agent.startedAt) / 1000)}:${String(lifecycle.shuttingDown)}:${lifecycle.stopping}`
-    if (memo?.key !== key) memo = { key, body: Buffer.from(JSON.stringify(statusOf(agent, now), firstLineOfTraces)) }
+    const form = req.query.pretty === undefined ? 'compact' : 'pretty'
+    let memo = memos[form]
+    if (memo?.key !== key) {
+      memo = { key, body: Buffer.from(JSON.stringify(statusOf(agent, now), firstLineOfTraces, form === 'pretty' ? 2 : undefined) + (form === 'pretty' ? '\n' : '')) }
+      memos[form] = memo
+    }
     return await reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(memo.body)
   })
 }

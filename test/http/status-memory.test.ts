@@ -93,3 +93,18 @@ t.test('a socket idle both ways is closed; a /prestop that waits in silence is n
   const closedAfter = await closed
   t.ok(closedAfter < 2000, `a half-sent request was closed after ${closedAfter}ms`)
 })
+
+t.test('/status?pretty is the same document, indented for a person (issue 17)', async (t) => {
+  const client = new FakeBrokerClient()
+  const a = await startAgent(configFrom(['--kafka-brokers', 'kafka-2:9092', '--interval', '1h', '--timeout', '1s']), { brokerClient: client }, { start: false })
+  t.teardown(a.close)
+  await a.agent.runner.runCycle()
+  const compact = await a.app.inject({ url: '/status' })
+  const pretty = await a.app.inject({ url: '/status?pretty' })
+  t.equal(pretty.statusCode, 200)
+  t.equal(pretty.headers['content-type'], 'application/json; charset=utf-8')
+  t.match(pretty.body, /^\{\n {2}"version": /)
+  t.equal(compact.body.split('\n').length, 1, 'compact by default')
+  const strip = (s: string): unknown => { const o = JSON.parse(s) as Record<string, unknown>; delete o.uptimeSeconds; return o }
+  t.same(strip(pretty.body), strip(compact.body))
+})

@@ -79,7 +79,7 @@ t.test('self-heal restarts a FAILED task with backoff, but never a PAUSED one', 
   t.same(w.restarts.map((r) => r.name), ['orders-sink', 'orders-sink'], 'never a POST for the PAUSED connector')
 
   const status = JSON.parse((await a.app.inject({ url: '/status' })).body)
-  t.equal(status.config.connectRestartFailed, 'true')
+  t.equal(status.config.connectRestartFailed, true)
   t.notOk(JSON.parse((await a.app.inject({ url: '/connectors/orders-sink' })).body).restart, 'healthy for the max backoff: forgotten')
   t.match(a.logs.text, 'connector orders-sink has run healthy for 10m: its restart count starts over')
   const metrics = (await a.app.inject({ url: '/metrics' })).body
