@@ -34,6 +34,8 @@ export interface Config extends Readonly<Options> {
    * ConfigError, as at start, when a file is missing or wrong; never echoes a secret.
    */
   readonly reread: () => Pick<Config, 'kafka' | 'connect'>
+  /** The token GET /prestop requires, read again on each call (it rotates); undefined: none. */
+  readonly prestopTokenNow: () => string | undefined
 }
 
 const defaultDeps: ResolveDeps = {
@@ -87,7 +89,28 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
     kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
     connect: o.connectUrl === '' ? undefined : connectTarget(o, deps),
   })
-  return { ...o, ...targets(), reread: targets }
+  return { ...o, ...targets(), reread: targets, prestopTokenNow: prestopToken(o, deps) }
+}
+
+/** Reads the token once now (a mistake is a start-up error), then on each call, keeping the last good one. */
+function prestopToken (o: Options, deps: ResolveDeps): () => string | undefined {
+  if (o.prestopToken !== '' && o.prestopTokenFile !== '') {
+    throw new ConfigError(`${flag('prestopTokenFile')}: got a file and ${envName('prestopToken')} too, expected only one of them`)
+  }
+  if (o.prestopTokenFile === '') {
+    const token = o.prestopToken === '' ? undefined : o.prestopToken
+    return () => token
+  }
+  const read = (): string => {
+    const token = readSecretFile(deps, 'prestopTokenFile', o.prestopTokenFile)
+    if (token === '') throw new ConfigError(`${flag('prestopTokenFile')}: the file is empty, expected a token`)
+    return token
+  }
+  let last = read()
+  return () => {
+    try { last = read() } catch { /* a rotation caught half-way: the last good token stands */ }
+    return last
+  }
 }
 
 function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {

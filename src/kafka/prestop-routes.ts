@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Lifecycle } from '../core/probes'
@@ -24,10 +25,12 @@ export interface PrestopDeps {
   readonly lifecycle: Lifecycle
   readonly excludeTopics: readonly string[]
   readonly timeoutMs: number
+  /** The shared token the caller must send, read now; undefined: none asked for. */
+  readonly token: () => string | undefined
   readonly logger: Logger
 }
 
-export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, lifecycle, excludeTopics, timeoutMs, logger }: PrestopDeps): void {
+export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, lifecycle, excludeTopics, timeoutMs, token, logger }: PrestopDeps): void {
   // Server shutdown must not wait out a long preStop: end the waits when the app closes.
   const closing = new AbortController()
   app.addHook('preClose', (done) => { closing.abort(); done() })
@@ -37,6 +40,13 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
   // GET only: a HEAD would start a wait (and fail readiness) just the same.
   app.get('/prestop', { exposeHeadRoute: false }, async (req, reply) => {
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store')
+    // Anyone who reaches the port could otherwise make this broker unready: with a token set,
+    // a caller without it is refused before any wait starts.
+    const expected = token()
+    if (expected !== undefined && !sameToken(req.headers.authorization, `Bearer ${expected}`)) {
+      logger.warn({ remote: req.ip }, 'preStop: refused a call without the right token')
+      return await reply.code(401).header('www-authenticate', 'Bearer').send('a token is required: send "Authorization: Bearer <token>" (--prestop-token-file)\n')
+    }
     // The one answer that waits in silence: the server's idle-socket timeout must not cut it
     // short; --prestop-timeout bounds it instead. (inject()'s stand-in socket has no timer.)
     const socket = req.raw.socket as Partial<Pick<typeof req.raw.socket, 'setTimeout'>>
@@ -95,4 +105,11 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
 function describeUnsafe (view: ClusterView, unsafe: ClusterView['partitions']): string {
   const names = unsafe.map((p) => `${partitionName(p)} (ISR ${p.isr.join(',')}; min ${minIsrOf(view, p.topic)})`)
   return `stopping broker ${view.brokerId} would leave ${unsafe.length} partition${unsafe.length === 1 ? '' : 's'} below min.insync.replicas: ${listSome(names)}`
+}
+
+/** Compares in constant time, so the answer's timing says nothing about the token. */
+function sameToken (given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '')
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
 }

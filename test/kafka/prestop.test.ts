@@ -166,3 +166,41 @@ t.test('without a broker id: nothing to wait for, answered at once and counted a
   t.match(metrics, 'kafka_healthz_prestop_waits_total{outcome="not_applicable"} 1')
   t.match(metrics, 'kafka_healthz_prestop_waits_total{outcome="timeout"} 0')
 })
+
+t.test('with a token set, /prestop refuses a caller without it before any wait (issue 17)', async (t) => {
+  const client = new FakeBrokerClient()
+  // Unsafe to stop: a caller that got through would make the broker unready while it waits.
+  client.partitions = [partition('orders', 0, [1, 2, 3], [2, 3])]
+  const files: Record<string, string> = { '/run/token': 'first-token\n' }
+  const config = configFrom(['--kafka-brokers', 'kafka-2:9092', '--kafka-broker-id', '2', '--interval', '50ms', '--timeout', '40ms', '--prestop-timeout', '3s',
+    '--prestop-token-file', '/run/token'], {}, { readFile: (p) => { const f = files[p]; if (f === undefined) throw Object.assign(new Error('no file'), { code: 'ENOENT' }); return f } })
+  const a = await startAgent(config, { brokerClient: client })
+  t.teardown(a.close)
+  await waitForBody(a.app, '/readyz?verbose', '[+]in-sync ok', 2000)
+
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'first-token' }, { authorization: 'Bearer first-token-and-more' }]) {
+    const res = await a.app.inject({ url: '/prestop', headers })
+    t.equal(res.statusCode, 401, JSON.stringify(headers))
+    t.equal(res.headers['www-authenticate'], 'Bearer')
+    t.equal((await a.app.inject({ url: '/readyz' })).statusCode, 200, 'no wait started: still ready')
+  }
+  t.notMatch(a.logs.text, 'first-token', 'the token is never logged')
+
+  // The right token starts the wait as before; rotated, the new one is needed at once.
+  const pending = a.app.inject({ url: '/prestop', headers: { authorization: 'Bearer first-token' } })
+  await waitForStatus(a.app, '/readyz', 503, 2000)
+  client.partitions = [partition('orders', 0, [1, 2, 3])]
+  t.equal((await pending).statusCode, 200)
+  files['/run/token'] = 'second-token'
+  t.equal((await a.app.inject({ url: '/prestop', headers: { authorization: 'Bearer first-token' } })).statusCode, 401, 'the old token stops working')
+  t.equal((await a.app.inject({ url: '/prestop', headers: { authorization: 'Bearer second-token' } })).statusCode, 200)
+  delete files['/run/token']
+  t.equal((await a.app.inject({ url: '/prestop', headers: { authorization: 'Bearer second-token' } })).statusCode, 200, 'a file gone mid-rotation: the last good token stands')
+})
+
+t.test('a token file that is missing or empty at start is a config error; never both sources', async (t) => {
+  const base = ['--kafka-brokers', 'kafka-2:9092', '--prestop-token-file', '/run/token']
+  t.throws(() => configFrom(base, {}, { readFile: () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }) } }), { message: '--prestop-token-file: got "/run/token", expected a readable file (ENOENT)' })
+  t.throws(() => configFrom(base, {}, { readFile: () => '\n' }), { message: '--prestop-token-file: the file is empty, expected a token' })
+  t.throws(() => configFrom(base, { HEALTHZ_PRESTOP_TOKEN: 'x' }, { readFile: () => 'y' }), { message: '--prestop-token-file: got a file and HEALTHZ_PRESTOP_TOKEN too, expected only one of them' })
+})
