@@ -151,12 +151,25 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
 
   // Liveness pings on a connection without SASL (Kafka answers ApiVersions before
   // authentication), so a rotated password or an expired secret can never restart the broker.
+  // A SASL listener takes exactly one ApiVersions before the handshake and closes the socket on
+  // a second ('Unexpected ApiVersions request … during SASL authentication'), and dialling
+  // already sends it: so each ping is a fresh, unauthenticated dial, its ApiVersions the answer.
+  // (A kept connection answered the first ping and failed every later one: a restart loop of
+  // healthy brokers, seen against real Kafka 3.9 and 4.3.)
   const main = slot(opts.target.sasl)
-  const ping = opts.target.sasl === undefined ? main : slot(undefined)
+  const pingOnce = async (signal: AbortSignal): Promise<void> => {
+    const once = slot(undefined)
+    try {
+      await once.call(signal, async () => { await Promise.resolve() })
+    } finally {
+      void once.close()
+    }
+  }
 
   return {
     ping: async (signal) => {
-      await ping.call(signal, async (b) => { await b.apiVersions() })
+      if (opts.target.sasl !== undefined) { await pingOnce(signal); return; }
+      await main.call(signal, async (b) => { await b.apiVersions() })
     },
     clusterMetadata: async (signal) => await main.call(signal, async (b) => {
       const meta = b.lookupRequest(apiKeys.Metadata as number, requests.Metadata)({ topics: [], allowAutoTopicCreation: false })
@@ -182,7 +195,7 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       return toMinIsr(await b.connectionPool.send(lenient(req)))
     }),
     close: async () => {
-      await Promise.all([main.close(), ping.close()])
+      await main.close()
     },
   }
 }
