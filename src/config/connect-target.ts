@@ -1,6 +1,6 @@
 import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
-import { flag, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
+import { named, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
 /** Which worker's connectors and tasks count (--connect-worker-id). */
@@ -69,21 +69,24 @@ function parseHeaders (text: string, source: string): Record<string, string> {
 
 function headers (o: Options, deps: ResolveDeps): Record<string, string> {
   if (o.connectHeaders !== '' && o.connectHeadersFile !== '') {
-    throw new ConfigError(`${flag('connectHeadersFile')}: got a file and ${envName('connectHeaders')} too, expected only one of them`)
+    throw new ConfigError(`${named(o, 'connectHeadersFile')}: got a file and ${envName('connectHeaders')} too, expected only one of them`)
   }
-  if (o.connectHeadersFile !== '') return parseHeaders(readOption(deps, 'connectHeadersFile', o.connectHeadersFile), flag('connectHeadersFile'))
-  return parseHeaders(o.connectHeaders, envName('connectHeaders'))
+  if (o.connectHeadersFile !== '') return parseHeaders(readOption(deps, o, 'connectHeadersFile'), `${named(o, 'connectHeadersFile')} (${o.connectHeadersFile})`)
+  return parseHeaders(o.connectHeaders, named(o, 'connectHeaders'))
 }
 
 function auth (o: Options, deps: ResolveDeps): ConnectTarget['auth'] {
   if (o.connectPassword !== '' && o.connectPasswordFile !== '') {
-    throw new ConfigError(`${flag('connectPasswordFile')}: got a file and ${envName('connectPassword')} too, expected only one of them`)
+    throw new ConfigError(`${named(o, 'connectPasswordFile')}: got a file and ${envName('connectPassword')} too, expected only one of them`)
   }
-  const password = o.connectPasswordFile !== '' ? readSecretFile(deps, 'connectPasswordFile', o.connectPasswordFile) : o.connectPassword
+  const password = o.connectPasswordFile !== '' ? readSecretFile(deps, o, 'connectPasswordFile') : o.connectPassword
+  if (password === '' && o.connectPasswordFile !== '') {
+    throw new ConfigError(`${named(o, 'connectPasswordFile')}: the file ${JSON.stringify(o.connectPasswordFile)} is empty, expected a password`)
+  }
   if (o.connectUsername === '' && password === '') return undefined
-  if (o.connectUsername === '') throw new ConfigError(`${flag('connectUsername')}: got nothing, expected a username because a Connect password is set`)
+  if (o.connectUsername === '') throw new ConfigError(`${named(o, 'connectUsername')}: got nothing, expected a username because a Connect password is set`)
   // A basic-auth username cannot hold ':'; the password can (RFC 7617).
-  if (o.connectUsername.includes(':')) throw new ConfigError(`${flag('connectUsername')}: got ${JSON.stringify(o.connectUsername)}, expected a username without ":"`)
+  if (o.connectUsername.includes(':')) throw new ConfigError(`${named(o, 'connectUsername')}: got ${JSON.stringify(o.connectUsername)}, expected a username without ":"`)
   return { username: o.connectUsername, password }
 }
 
@@ -96,7 +99,7 @@ function scope (o: Options, deps: ResolveDeps): WorkerScope {
     return { kind: 'auto', hosts: [...new Set([...deps.localAddresses(), ...names].map((h) => h.toLowerCase()))] }
   }
   if (!/^[^:\s]+:\d{1,5}$/.test(raw) && !/^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(raw)) {
-    throw new ConfigError(`${flag('connectWorkerId')}: got ${JSON.stringify(raw)}, expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty`)
+    throw new ConfigError(`${named(o, 'connectWorkerId')}: got ${JSON.stringify(raw)}, expected host:port as in the worker_id of /connectors/<name>/status, "auto" or empty`)
   }
   return { kind: 'exact', workerId: raw.toLowerCase() }
 }
@@ -106,10 +109,10 @@ function restart (o: Options, scope: WorkerScope): RestartPolicy | undefined {
   // The restart call acts on the whole cluster. Only the pod whose worker runs a FAILED instance
   // may ask for it; unscoped, the agent of every Connect pod would restart the same connector.
   if (scope.kind === 'all') {
-    throw new ConfigError(`${flag('connectRestartFailed')}: got true, expected ${flag('connectWorkerId')} too (host:port or auto), so that only the pod running a FAILED connector or task restarts it, not every pod at once`)
+    throw new ConfigError(`${named(o, 'connectRestartFailed')}: got true, expected ${named(o, 'connectWorkerId')} too (host:port or auto), so that only the pod running a FAILED connector or task restarts it, not every pod at once`)
   }
   if (o.connectRestartMaxBackoff < o.connectRestartBackoff) {
-    throw new ConfigError(`${flag('connectRestartMaxBackoff')}: got ${formatDuration(o.connectRestartMaxBackoff)}, expected at least ${flag('connectRestartBackoff')} (${formatDuration(o.connectRestartBackoff)})`)
+    throw new ConfigError(`${named(o, 'connectRestartMaxBackoff')}: got ${formatDuration(o.connectRestartMaxBackoff)}, expected at least ${named(o, 'connectRestartBackoff')} (${formatDuration(o.connectRestartBackoff)})`)
   }
   return { backoffMs: o.connectRestartBackoff, maxBackoffMs: o.connectRestartMaxBackoff, maxAttempts: o.connectRestartMaxAttempts }
 }
@@ -118,7 +121,7 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
   const h = headers(o, deps)
   const a = auth(o, deps)
   if (a !== undefined && h.authorization !== undefined) {
-    throw new ConfigError(`${flag('connectUsername')}: got basic-auth credentials and an Authorization header too, expected only one of them`)
+    throw new ConfigError(`${named(o, 'connectUsername')}: got basic-auth credentials and an Authorization header too, expected only one of them`)
   }
   const workers = scope(o, deps)
   return {

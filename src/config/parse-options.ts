@@ -60,6 +60,17 @@ function convert (key: OptionName, raw: string, source: string): unknown {
   return value
 }
 
+/** Where each option given was set: its flag, or its environment variable. */
+const SOURCES = new WeakMap<Options, Partial<Record<OptionName, string>>>()
+
+/**
+ * How to name an option to the person who set it: the environment variable when it came from
+ * the environment (as in a pod spec's env:), else the flag.
+ */
+export function sourceOf (o: Options, key: OptionName): string {
+  return SOURCES.get(o)?.[key] ?? `--${flagName(key)}`
+}
+
 /**
  * Reads flags and environment into typed options. Flags win over the environment, which wins
  * over defaults. Unknown flags and unknown HEALTHZ_* variables are errors: a typo in a pod
@@ -67,12 +78,14 @@ function convert (key: OptionName, raw: string, source: string): unknown {
  */
 export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   const options = Object.fromEntries(KEYS.map((k) => [k, SCHEMA[k].default])) as Record<OptionName, unknown>
+  const sources: Partial<Record<OptionName, string>> = {}
 
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || isServiceLink(name, raw)) continue
     const key = BY_ENV.get(name)
     if (key === undefined) throw new ConfigError(`${name}: unknown environment variable; ${hint(name, BY_ENV.keys())}see --help for the options`)
     options[key] = convert(key, raw, name)
+    sources[key] = name
   }
 
   // strict:false lets us word every error ourselves; tokens keep "--flag=value" and "--flag value" apart.
@@ -98,6 +111,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
     if (spec(key).secret === true) {
       throw new ConfigError(`--${token.name}: secrets are not accepted as flags (they show in ps and pod specs); set ${envName(key)} or use --${token.name}-file`)
     }
+    sources[key] = `--${token.name}`
     if (isBool(key)) {
       options[key] = token.value === undefined ? true : convert(key, token.value, `--${token.name}`)
     } else {
@@ -113,5 +127,6 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
     }
     command = first
   }
+  SOURCES.set(options as Options, sources)
   return { command, help, version, options: options as Options }
 }

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto'
-import { ConfigError } from './parse-options'
+import { ConfigError, sourceOf } from './parse-options'
 import { flagName, type Options } from './schema'
 
 /** What resolving config needs from the outside world; tests pass their own. */
@@ -15,26 +15,30 @@ export function flag (key: keyof Options): string {
   return `--${flagName(key)}`
 }
 
+/** The option as the person set it (flag or environment variable); see sourceOf. */
+export const named = sourceOf
+
 /** Reads the file an option names; a failure is a config error naming the option. */
-export function readOption (deps: ResolveDeps, key: keyof Options, path: string): string {
+export function readOption (deps: ResolveDeps, o: Options, key: keyof Options): string {
+  const path = String(o[key])
   try {
     return deps.readFile(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new ConfigError(`${flag(key)}: got ${JSON.stringify(path)}, expected a readable file (${code})`)
+    throw new ConfigError(`${named(o, key)}: got ${JSON.stringify(path)}, expected a readable file (${code})`)
   }
 }
 
 /** Secret files usually end in a newline that is not part of the secret. */
-export function readSecretFile (deps: ResolveDeps, key: keyof Options, path: string): string {
-  return readOption(deps, key, path).replace(/\r?\n$/, '')
+export function readSecretFile (deps: ResolveDeps, o: Options, key: keyof Options): string {
+  return readOption(deps, o, key).replace(/\r?\n$/, '')
 }
 
 /** Cert and key come as a pair; a lone one is a mistake worth naming. */
 export function certPair (o: Options, cert: keyof Options, key: keyof Options): void {
   if ((o[cert] === '') !== (o[key] === '')) {
     const [given, missing] = o[cert] === '' ? [key, cert] : [cert, key]
-    throw new ConfigError(`${flag(missing)}: got nothing, expected a file because ${flag(given)} is set`)
+    throw new ConfigError(`${named(o, missing)}: got nothing, expected a file because ${named(o, given)} is set`)
   }
 }
 
@@ -55,9 +59,9 @@ export function tlsOptions (
   if (!enabled && !insecure && [k.ca, k.cert, k.serverName].every((key) => str(key) === '')) return undefined
   return {
     rejectUnauthorized: !insecure,
-    ...(str(k.ca) !== '' && { ca: readOption(deps, k.ca, str(k.ca)) }),
-    ...(str(k.cert) !== '' && { cert: readOption(deps, k.cert, str(k.cert)) }),
-    ...(str(k.key) !== '' && { key: readOption(deps, k.key, str(k.key)) }),
+    ...(str(k.ca) !== '' && { ca: readOption(deps, o, k.ca) }),
+    ...(str(k.cert) !== '' && { cert: readOption(deps, o, k.cert) }),
+    ...(str(k.key) !== '' && { key: readOption(deps, o, k.key) }),
     ...(str(k.serverName) !== '' && { servername: str(k.serverName) }),
   }
 }

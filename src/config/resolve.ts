@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
-import { flag, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
+import { named, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
 export type { ResolveDeps } from './read-option'
@@ -48,31 +48,34 @@ function brokerId (o: Options, deps: ResolveDeps): number | undefined {
   const raw = o.kafkaBrokerId.trim()
   if (raw === '') return undefined
   if (/^\d+$/.test(raw)) return Number(raw)
-  if (raw !== 'auto') throw new ConfigError(`${flag('kafkaBrokerId')}: got ${JSON.stringify(raw)}, expected a node id (0 or more), "auto" or empty`)
+  if (raw !== 'auto') throw new ConfigError(`${named(o, 'kafkaBrokerId')}: got ${JSON.stringify(raw)}, expected a node id (0 or more), "auto" or empty`)
   const pod = o.podName !== '' ? o.podName : (deps.hostname ?? '')
   // StatefulSet pods are named <set>-<ordinal>; nothing else tells us which broker we sit beside.
   const m = /-(\d+)$/.exec(pod)
   if (m === null) {
-    throw new ConfigError(`${flag('kafkaBrokerId')}: got "auto", expected ${flag('podName')} (or $HOSTNAME) to end in a StatefulSet ordinal like kafka-2, but it is ${JSON.stringify(pod)}`)
+    throw new ConfigError(`${named(o, 'kafkaBrokerId')}: got "auto", expected ${named(o, 'podName')} (or $HOSTNAME) to end in a StatefulSet ordinal like kafka-2, but it is ${JSON.stringify(pod)}`)
   }
   const id = Number(m[1]) + o.kafkaBrokerIdOffset
-  if (id < 0) throw new ConfigError(`${flag('kafkaBrokerIdOffset')}: got ${o.kafkaBrokerIdOffset}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
+  if (id < 0) throw new ConfigError(`${named(o, 'kafkaBrokerIdOffset')}: got ${o.kafkaBrokerIdOffset}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
   return id
 }
 
 function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
   if (o.kafkaSaslMechanism === 'none') return undefined
   if (o.kafkaSaslUsername === '') {
-    throw new ConfigError(`${flag('kafkaSaslUsername')}: got nothing, expected a username because ${flag('kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
+    throw new ConfigError(`${named(o, 'kafkaSaslUsername')}: got nothing, expected a username because ${named(o, 'kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
   }
   if (o.kafkaSaslPassword !== '' && o.kafkaSaslPasswordFile !== '') {
-    throw new ConfigError(`${flag('kafkaSaslPasswordFile')}: got a file and ${envName('kafkaSaslPassword')} too, expected only one of them`)
+    throw new ConfigError(`${named(o, 'kafkaSaslPasswordFile')}: got a file and ${envName('kafkaSaslPassword')} too, expected only one of them`)
   }
   const password = o.kafkaSaslPasswordFile !== ''
-    ? readSecretFile(deps, 'kafkaSaslPasswordFile', o.kafkaSaslPasswordFile)
+    ? readSecretFile(deps, o, 'kafkaSaslPasswordFile')
     : o.kafkaSaslPassword
+  if (password === '' && o.kafkaSaslPasswordFile !== '') {
+    throw new ConfigError(`${named(o, 'kafkaSaslPasswordFile')}: the file ${JSON.stringify(o.kafkaSaslPasswordFile)} is empty, expected a password`)
+  }
   if (password === '') {
-    throw new ConfigError(`${envName('kafkaSaslPassword')}: got nothing, expected a password (or ${flag('kafkaSaslPasswordFile')}) because ${flag('kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
+    throw new ConfigError(`${envName('kafkaSaslPassword')}: got nothing, expected a password (or ${named(o, 'kafkaSaslPasswordFile')}) because ${named(o, 'kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
   }
   return { mechanism: o.kafkaSaslMechanism, username: o.kafkaSaslUsername, password }
 }
@@ -80,10 +83,10 @@ function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
 /** Checks what no single option can check alone, reads the files options point at, and derives the broker id. */
 export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Config {
   if (o.timeout >= o.interval) {
-    throw new ConfigError(`${flag('timeout')}: got ${formatDuration(o.timeout)}, expected less than ${flag('interval')} (${formatDuration(o.interval)}) so runs never overlap`)
+    throw new ConfigError(`${named(o, 'timeout')}: got ${formatDuration(o.timeout)}, expected less than ${named(o, 'interval')} (${formatDuration(o.interval)}) so runs never overlap`)
   }
   if (o.kafkaBrokers === '' && o.connectUrl === '') {
-    throw new ConfigError(`${flag('kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${flag('connectUrl')} (nothing to check otherwise)`)
+    throw new ConfigError(`${named(o, 'kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${named(o, 'connectUrl')} (nothing to check otherwise)`)
   }
   const targets = (): Pick<Config, 'kafka' | 'connect'> => ({
     kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
@@ -95,15 +98,15 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
 /** Reads the token once now (a mistake is a start-up error), then on each call, keeping the last good one. */
 function prestopToken (o: Options, deps: ResolveDeps): () => string | undefined {
   if (o.prestopToken !== '' && o.prestopTokenFile !== '') {
-    throw new ConfigError(`${flag('prestopTokenFile')}: got a file and ${envName('prestopToken')} too, expected only one of them`)
+    throw new ConfigError(`${named(o, 'prestopTokenFile')}: got a file and ${envName('prestopToken')} too, expected only one of them`)
   }
   if (o.prestopTokenFile === '') {
     const token = o.prestopToken === '' ? undefined : o.prestopToken
     return () => token
   }
   const read = (): string => {
-    const token = readSecretFile(deps, 'prestopTokenFile', o.prestopTokenFile)
-    if (token === '') throw new ConfigError(`${flag('prestopTokenFile')}: the file is empty, expected a token`)
+    const token = readSecretFile(deps, o, 'prestopTokenFile')
+    if (token === '') throw new ConfigError(`${named(o, 'prestopTokenFile')}: the file is empty, expected a token`)
     return token
   }
   let last = read()

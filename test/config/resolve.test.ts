@@ -117,3 +117,18 @@ t.test('Connect mistakes: one line naming the option, never a secret', async (t)
     t.throws(() => connect(argv, env), new ConfigError(message), [...argv, ...Object.keys(env)].join(' '))
   }
 })
+
+t.test('messages name where a value came from: the variable that set it, or the file (issue 17)', async (t) => {
+  const none = { ...deps(), readFile: () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }) } }
+  t.throws(() => resolveConfig(parseOptions([], { HEALTHZ_KAFKA_BROKERS: 'k:9092', HEALTHZ_KAFKA_TLS_CA_FILE: '/etc/ca.pem' }).options, none),
+    new ConfigError('HEALTHZ_KAFKA_TLS_CA_FILE: got "/etc/ca.pem", expected a readable file (ENOENT)'), 'set in env: named by its variable')
+  t.throws(() => resolveConfig(parseOptions(['--kafka-brokers', 'k:9092', '--kafka-tls-ca-file', '/etc/ca.pem'], {}).options, none),
+    new ConfigError('--kafka-tls-ca-file: got "/etc/ca.pem", expected a readable file (ENOENT)'), 'set as a flag: named by its flag')
+  const empty = { ...deps(), readFile: () => '\n' }
+  t.throws(() => resolveConfig(parseOptions(['--kafka-brokers', 'k:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'u'], { HEALTHZ_KAFKA_SASL_PASSWORD_FILE: '/run/pw' }).options, empty),
+    new ConfigError('HEALTHZ_KAFKA_SASL_PASSWORD_FILE: the file "/run/pw" is empty, expected a password'), 'an empty password file is named, not the password variable')
+  t.throws(() => resolveConfig(parseOptions(['--connect-url', 'http://c:8083', '--connect-username', 'u', '--connect-password-file', '/run/pw'], {}).options, empty),
+    new ConfigError('--connect-password-file: the file "/run/pw" is empty, expected a password'))
+  t.throws(() => resolveConfig(parseOptions(['--connect-url', 'http://c:8083', '--connect-headers-file', '/run/h'], {}).options, { ...deps(), readFile: () => 'Bearer x' }),
+    new ConfigError('--connect-headers-file (/run/h): line 1 is not a "Name: value" header'), 'a headers file is named with its path')
+})
