@@ -3,12 +3,17 @@ import { networkInterfaces } from 'node:os'
 import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
-import { named, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
+import { named, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
 export type { ResolveDeps } from './read-option'
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
+
+/** Where an OAUTHBEARER token comes from: a file (read at every authentication) or an OIDC endpoint. */
+export type OAuthSource =
+  | { readonly kind: 'file', readonly path: string }
+  | { readonly kind: 'client-credentials', readonly tokenUrl: string, readonly clientId: string, readonly clientSecret: string, readonly scope: string }
 
 export interface KafkaTarget {
   /** As given (host:port), for messages. */
@@ -21,7 +26,7 @@ export interface KafkaTarget {
   minBrokers: number
   clientId: string
   tls: TlsOptions | undefined
-  sasl: { mechanism: SaslMechanism, username: string, password: string } | undefined
+  sasl: { mechanism: SaslMechanism, username: string, password: string } | { mechanism: 'oauthbearer', oauth: OAuthSource } | undefined
 }
 
 /** The configuration the agent runs with: options, plus everything derived from them and read from files. */
@@ -62,6 +67,7 @@ function brokerId (o: Options, deps: ResolveDeps): number | undefined {
 
 function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
   if (o.kafkaSaslMechanism === 'none') return undefined
+  if (o.kafkaSaslMechanism === 'oauthbearer') return { mechanism: 'oauthbearer', oauth: oauth(o, deps) }
   if (o.kafkaSaslUsername === '') {
     throw new ConfigError(`${named(o, 'kafkaSaslUsername')}: got nothing, expected a username because ${named(o, 'kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
   }
@@ -78,6 +84,25 @@ function sasl (o: Options, deps: ResolveDeps): KafkaTarget['sasl'] {
     throw new ConfigError(`${envName('kafkaSaslPassword')}: got nothing, expected a password (or ${named(o, 'kafkaSaslPasswordFile')}) because ${named(o, 'kafkaSaslMechanism')} is ${o.kafkaSaslMechanism}`)
   }
   return { mechanism: o.kafkaSaslMechanism, username: o.kafkaSaslUsername, password }
+}
+
+function oauth (o: Options, deps: ResolveDeps): OAuthSource {
+  const why = `because ${named(o, 'kafkaSaslMechanism')} is oauthbearer`
+  if ((o.kafkaSaslOauthTokenFile === '') === (o.kafkaSaslOauthTokenUrl === '')) {
+    throw new ConfigError(`${named(o, 'kafkaSaslOauthTokenFile')}: expected either a token file or ${named(o, 'kafkaSaslOauthTokenUrl')} (an OIDC endpoint), exactly one, ${why}`)
+  }
+  if (o.kafkaSaslOauthTokenFile !== '') {
+    // Read once now, so a wrong path stops the agent at start rather than at the first dial.
+    readOption(deps, o, 'kafkaSaslOauthTokenFile')
+    return { kind: 'file', path: o.kafkaSaslOauthTokenFile }
+  }
+  if (o.kafkaSaslOauthClientId === '') throw new ConfigError(`${named(o, 'kafkaSaslOauthClientId')}: got nothing, expected a client id for ${named(o, 'kafkaSaslOauthTokenUrl')}`)
+  if (o.kafkaSaslOauthClientSecret !== '' && o.kafkaSaslOauthClientSecretFile !== '') {
+    throw new ConfigError(`${named(o, 'kafkaSaslOauthClientSecretFile')}: got a file and ${envName('kafkaSaslOauthClientSecret')} too, expected only one of them`)
+  }
+  const clientSecret = o.kafkaSaslOauthClientSecretFile !== '' ? readSecretFile(deps, o, 'kafkaSaslOauthClientSecretFile') : o.kafkaSaslOauthClientSecret
+  if (clientSecret === '') throw new ConfigError(`${envName('kafkaSaslOauthClientSecret')}: got nothing, expected a client secret (or ${named(o, 'kafkaSaslOauthClientSecretFile')}) for ${named(o, 'kafkaSaslOauthTokenUrl')}`)
+  return { kind: 'client-credentials', tokenUrl: o.kafkaSaslOauthTokenUrl, clientId: o.kafkaSaslOauthClientId, clientSecret, scope: o.kafkaSaslOauthScope }
 }
 
 /** Checks what no single option can check alone, reads the files options point at, and derives the broker id. */

@@ -43,10 +43,16 @@ export const SCHEMA = {
   kafkaTlsServerName: str('TLS server name (SNI) to verify, when it differs from the host in --kafka-brokers.'),
   kafkaTlsInsecure: bool('Skip verification of the broker certificate. For tests only.'),
 
-  kafkaSaslMechanism: oneOf('SASL mechanism, or none.', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
+  kafkaSaslMechanism: oneOf('SASL mechanism, or none. oauthbearer takes a token file or an OIDC client-credentials endpoint (--kafka-sasl-oauth-*).', ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'], 'none'),
   kafkaSaslUsername: str('SASL username.'),
   kafkaSaslPassword: str('SASL password. Environment only (a flag would show in ps); or use --kafka-sasl-password-file.', '', { secret: true }),
   kafkaSaslPasswordFile: str('File holding the SASL password (e.g. a mounted Secret). A trailing newline is ignored.'),
+  kafkaSaslOauthTokenFile: str('OAUTHBEARER: file holding the token (a JWT), read again at every authentication, so it rotates.'),
+  kafkaSaslOauthTokenUrl: httpUrl('OAUTHBEARER: OIDC token endpoint; the agent asks it for a token with the client-credentials grant and renews it before it expires.'),
+  kafkaSaslOauthClientId: str('OAUTHBEARER: client id for --kafka-sasl-oauth-token-url.'),
+  kafkaSaslOauthClientSecret: str('OAUTHBEARER: client secret. Environment only; or use --kafka-sasl-oauth-client-secret-file.', '', { secret: true }),
+  kafkaSaslOauthClientSecretFile: str('OAUTHBEARER: file holding the client secret. A trailing newline is ignored.'),
+  kafkaSaslOauthScope: str('OAUTHBEARER: scope to ask the token endpoint for. Empty: none.'),
 
   connectUrl: httpUrl('Kafka Connect REST URL of the worker in this pod. Enables the Connect checks; leave empty to skip them. A URL with user:password in it is refused: use --connect-username with HEALTHZ_CONNECT_PASSWORD or --connect-password-file.'),
   connectUsername: str('Basic-auth username for the Connect REST API.'),

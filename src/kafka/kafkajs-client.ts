@@ -10,6 +10,7 @@ import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { KafkaTarget } from '../config/resolve'
+import { oauthProvider } from './oauth'
 import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './client'
 
 /**
@@ -85,7 +86,7 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
           brokers: [opts.target.address],
           clientId: opts.target.clientId,
           ssl: opts.target.tls ?? false,
-          sasl,
+          sasl: saslFor(sasl),
           connectionTimeout: opts.timeoutMs,
           requestTimeout: opts.timeoutMs,
           enforceRequestTimeout: true,
@@ -149,6 +150,15 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
     }
   }
 
+  // One token provider for every connection this client dials (its cache is shared).
+  const oauth = opts.target.sasl?.mechanism === 'oauthbearer' ? oauthProvider(opts.target.sasl.oauth, { timeoutMs: opts.timeoutMs }) : undefined
+  /** Our SASL settings as kafkajs takes them. */
+  function saslFor (sasl: KafkaTarget['sasl']): unknown {
+    if (sasl === undefined) return undefined
+    if (sasl.mechanism !== 'oauthbearer') return sasl
+    return { mechanism: 'oauthbearer', oauthBearerProvider: oauth }
+  }
+
   // Liveness pings on a connection without SASL (Kafka answers ApiVersions before
   // authentication), so a rotated password or an expired secret can never restart the broker.
   // A SASL listener takes exactly one ApiVersions before the handshake and closes the socket on
@@ -168,7 +178,10 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
 
   return {
     ping: async (signal) => {
-      if (opts.target.sasl !== undefined) { await pingOnce(signal); return; }
+      if (opts.target.sasl !== undefined) {
+        await pingOnce(signal)
+        return
+      }
       await main.call(signal, async (b) => { await b.apiVersions() })
     },
     clusterMetadata: async (signal) => await main.call(signal, async (b) => {

@@ -105,7 +105,7 @@ function build ({ config, logger, monotonic, lifecycle, registry, metricPrefix, 
 
 /** Files the broker target reads secrets and certificates from; with any, a rotation check runs. */
 function hasFiles (config: TargetContext<KafkaDeps>['config']): boolean {
-  return [config.kafkaSaslPasswordFile, config.kafkaTlsCaFile, config.kafkaTlsCertFile, config.kafkaTlsKeyFile].some((f) => f !== '')
+  return [config.kafkaSaslPasswordFile, config.kafkaSaslOauthClientSecretFile, config.kafkaTlsCaFile, config.kafkaTlsCertFile, config.kafkaTlsKeyFile].some((f) => f !== '')
 }
 
 export const kafkaTarget: Target<KafkaDeps> = { name: 'kafka', reasons: KAFKA_REASONS, build }
