@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copies the jars of Apache Kafka VERSION (broker/controller, Kafka Connect worker, their
 # dependencies and a logging backend) from Maven Central into .cache/kafka/VERSION/jars, for the
-# tests in test/real. Idempotent: a folder with its .complete marker (written last) is left alone.
+# tests in test/real. Idempotent: a folder whose .complete marker (written last) matches this
+# script and test/real/pom.xml is left alone.
 # Usage: scripts/fetch-kafka.sh 4.3.1 [3.9.2 ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,28 +12,36 @@ if [ "$#" -eq 0 ]; then
   exit 2
 fi
 
+# The marker holds a digest of what decides the folder's content, so a changed pom refetches.
+recipe=$(cat test/real/pom.xml scripts/fetch-kafka.sh | sha256sum | cut -d' ' -f1)
+
 for version in "$@"; do
   dest=".cache/kafka/$version"
-  if [ -f "$dest/.complete" ]; then continue; fi
+  if [ "$(cat "$dest/.complete" 2>/dev/null)" = "$recipe" ]; then continue; fi
   case "$version" in
     3.*) profile=reload4j ;;
     *) profile=log4j2 ;;
+  esac
+  # The test connectors (connect-test-plugins) exist on Maven Central for 3.9.0 but not 3.9.1/3.9.2.
+  case "$version" in
+    3.9.*) plugins=3.9.0 ;;
+    *) plugins="$version" ;;
   esac
   echo "fetching Apache Kafka $version jars from Maven Central into $dest/jars..." >&2
   rm -rf "$dest"
   mkdir -p "$dest"
   # A partial download leaves no marker, so the next run starts over.
-  if ! mvn -q -B -f test/real/pom.xml -P "$profile" -Dkafka.version="$version" -DincludeScope=runtime \
+  if ! mvn -q -B -f test/real/pom.xml -P "$profile" -Dkafka.version="$version" -Dtest-plugins.version="$plugins" -DincludeScope=runtime \
     dependency:copy-dependencies -DoutputDirectory="$PWD/$dest/jars" >"$dest/mvn.log" 2>&1; then
     cat "$dest/mvn.log" >&2
     echo "fetch-kafka: mvn could not resolve Apache Kafka $version" >&2
     exit 1
   fi
-  for jar in "kafka_2.13-$version.jar" "connect-runtime-$version.jar"; do
+  for jar in "kafka_2.13-$version.jar" "connect-runtime-$version.jar" "connect-test-plugins-$plugins.jar"; do
     if [ ! -f "$dest/jars/$jar" ]; then
       echo "fetch-kafka: $jar missing after the download" >&2
       exit 1
     fi
   done
-  date -u +%FT%TZ >"$dest/.complete"
+  echo "$recipe" >"$dest/.complete"
 done

@@ -392,7 +392,7 @@ export class RealKafkaCluster {
 
   /**
    * Starts `count` distributed Connect workers of one group (internal topics RF 3) and waits for
-   * each REST server to answer GET /.
+   * each to answer GET /health with 200.
    */
   async startConnect (count = 2, heapMb = 384): Promise<ConnectWorker[]> {
     const group = `healthz-connect-${randomBytes(3).toString('hex')}`
@@ -460,19 +460,23 @@ export class ConnectWorker {
     return { status: res.statusCode, body: text, json: () => JSON.parse(text) }
   }
 
+  /**
+   * Waits for GET /health (KIP-1017, Kafka >= 3.9) to answer 200: GET / answers as soon as the REST
+   * server is up, while /health still says 503 "starting" until the worker joined its group.
+   */
   async waitReady (limitMs: number): Promise<void> {
     const started = Date.now()
     let last = 'no answer yet'
     for (;;) {
       if (!this.jvm.running) throw new Error(`${this.jvm.name} exited:\n${this.jvm.tail(30)}`)
       try {
-        const res = await this.rest('GET', '/')
+        const res = await this.rest('GET', '/health')
         if (res.status === 200) return
-        last = `GET / answered ${res.status}`
+        last = `GET /health answered ${res.status} ${res.body}`
       } catch (err) {
         last = err instanceof Error ? err.message : String(err)
       }
-      if (Date.now() - started > limitMs) throw new Error(`${this.jvm.name} not answering GET / after ${limitMs}ms: ${last}\n${this.jvm.tail(30)}`)
+      if (Date.now() - started > limitMs) throw new Error(`${this.jvm.name} not healthy after ${limitMs}ms: ${last}\n${this.jvm.tail(30)}`)
       await sleep(500)
     }
   }
