@@ -245,7 +245,10 @@ export interface KafkaNode {
   id: number
   port: number
   controllerPort: number
+  /** The PLAINTEXT listener (also the inter-broker one). */
   address: string
+  /** Every client listener by name (PLAINTEXT and the extra ones): host:port. */
+  listeners: Record<string, string>
   jvm: JvmProcess
 }
 
@@ -254,6 +257,10 @@ export interface ClusterOptions {
   /** Extra broker properties, for every node. */
   brokerProps?: Record<string, string | number>
   heapMb?: number
+  /** Client listeners besides PLAINTEXT (which brokers use between themselves): name → security protocol. */
+  listeners?: Record<string, 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL'>
+  /** Extra `StorageTool format` arguments, e.g. `--add-scram 'SCRAM-SHA-512=[name=u,password=p]'`. */
+  formatArgs?: string[]
 }
 
 /** A KRaft cluster of combined broker+controller nodes on loopback, ids 1..n, static quorum. */
@@ -299,7 +306,14 @@ export class RealKafkaCluster {
   private async boot (opts: ClusterOptions): Promise<void> {
     const count = opts.nodes ?? 3
     const ports: Array<[number, number]> = []
-    for (let i = 0; i < count; i++) ports.push([await freePort(), await freePort()])
+    const extra = Object.entries(opts.listeners ?? {})
+    const extraPorts: number[][] = []
+    for (let i = 0; i < count; i++) {
+      ports.push([await freePort(), await freePort()])
+      const mine: number[] = []
+      for (let j = 0; j < extra.length; j++) mine.push(await freePort())
+      extraPorts.push(mine)
+    }
     const voters = ports.map(([, cp], i) => `${i + 1}@127.0.0.1:${cp}`).join(',')
     const id = this.clusterId
     const heap = `-Xmx${opts.heapMb ?? 256}m`
@@ -307,6 +321,9 @@ export class RealKafkaCluster {
     for (let i = 0; i < count; i++) {
       const nodeId = i + 1
       const [port, controllerPort] = ports[i]!
+      const listeners: Record<string, string> = { PLAINTEXT: `127.0.0.1:${port}` }
+      extra.forEach(([name], j) => { listeners[name] = `127.0.0.1:${extraPorts[i]![j]!}` })
+      const client = Object.entries(listeners).map(([name, a]) => `${name}://${a}`).join(',')
       const nodeDir = join(this.dir, `node${nodeId}`)
       mkdirSync(nodeDir, { recursive: true })
       const config = join(nodeDir, 'server.properties')
@@ -315,9 +332,9 @@ export class RealKafkaCluster {
         'node.id': nodeId,
         'controller.quorum.voters': voters,
         'controller.listener.names': 'CONTROLLER',
-        listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        listeners: `${client},CONTROLLER://127.0.0.1:${controllerPort}`,
+        'advertised.listeners': client,
+        'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map(([name, protocol]) => `${name}:${protocol}`)].join(','),
         'inter.broker.listener.name': 'PLAINTEXT',
         'log.dirs': join(nodeDir, 'data'),
         'num.partitions': 1,
@@ -340,16 +357,16 @@ export class RealKafkaCluster {
         ...opts.brokerProps,
       }))
       const jvm = new JvmProcess(`kafka-${nodeId}`, this.dir, this.java(heap, 'kafka.Kafka', config))
-      this.nodes.push({ id: nodeId, port, controllerPort, address: `127.0.0.1:${port}`, jvm })
-      formats.push(this.format(nodeId, id, config))
+      this.nodes.push({ id: nodeId, port, controllerPort, address: `127.0.0.1:${port}`, listeners, jvm })
+      formats.push(this.format(nodeId, id, config, opts.formatArgs ?? []))
     }
     await Promise.all(formats)
     for (const n of this.nodes) n.jvm.start()
     await this.waitForBrokers(count, 120_000)
   }
 
-  private async format (nodeId: number, id: string, config: string): Promise<void> {
-    const tool = new JvmProcess(`format-${nodeId}`, this.dir, this.java('-Xmx128m', 'kafka.tools.StorageTool', 'format', '-t', id, '-c', config))
+  private async format (nodeId: number, id: string, config: string, extra: string[]): Promise<void> {
+    const tool = new JvmProcess(`format-${nodeId}`, this.dir, this.java('-Xmx128m', 'kafka.tools.StorageTool', 'format', '-t', id, '-c', config, ...extra))
     tool.start()
     if (await tool.waitExit() !== 0) {
       throw new Error(`StorageTool format of node ${nodeId} failed:\n${tool.tail(20)}`)
@@ -520,9 +537,9 @@ export class AgentProcess {
 
   get output (): string { return this.out }
 
-  async get (path: string): Promise<ProbeAnswer> {
+  async get (path: string, timeoutMs = 5000): Promise<ProbeAnswer> {
     const t0 = process.hrtime.bigint()
-    const res = await request(`http://127.0.0.1:${this.port}${path}`, { signal: AbortSignal.timeout(5000) })
+    const res = await request(`http://127.0.0.1:${this.port}${path}`, { signal: AbortSignal.timeout(timeoutMs) })
     const body = await res.body.text()
     return { status: res.statusCode, body, ms: Number(process.hrtime.bigint() - t0) / 1e6 }
   }

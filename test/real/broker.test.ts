@@ -5,6 +5,7 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigResourceTypes } from 'kafkajs'
+import { runCli } from '../helpers/cli'
 import { AgentProcess, forEachKafkaVersion, RealKafkaCluster, type ProbeAnswer, type Tap } from '../helpers/real-kafka'
 
 const INTERVAL = 1000
@@ -144,7 +145,7 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     t.pass(`ready again ${back.after}ms after SIGCONT`)
   })
 
-  t.test('a follower frozen out of the ISR while producers write → BROKER_NOT_IN_SYNC while it catches up, then 200', async (t) => {
+  t.test('a follower frozen out of the ISR while producers write → BROKER_NOT_IN_SYNC while it catches up, then 200; /prestop of a leader waits for it', async (t) => {
     for (const a of agents.values()) await a.waitStatus('/readyz', 200, RECOVERY)
     // Bootstrap from nodes 1 and 2 only: kafkajs asks its seed broker for metadata, and node 3 will be frozen.
     const kafka = cluster.kafka([cluster.node(1).address, cluster.node(2).address])
@@ -165,9 +166,21 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     })
     // Catching up is throttled (Kafka throttles only replicas out of the ISR), so it takes seconds, not milliseconds.
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '3', configEntries: [{ name: 'follower.replication.throttled.rate', value: String(400 * 1024) }] }] })
-    t.teardown(async () => { await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '3', configEntries: [] }] }) })
-    const isrOf = async (): Promise<number[][]> => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions
-      .sort((a, b) => a.partitionId - b.partitionId).map((p) => [...p.isr].sort())
+    t.teardown(async () => {
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '3', configEntries: [] }] }).catch((err: unknown) => { t.comment(`throttle left on node 3: ${String(err)}`) })
+    })
+    // A fresh admin client per question, bootstrapped from node 1: a kafkajs client asks any broker
+    // it knows for metadata (node 3 included, which will be frozen); a fresh one asks its seed.
+    const isrOf = async (): Promise<number[][]> => {
+      const meta = cluster.kafka([cluster.node(1).address]).admin()
+      await meta.connect()
+      try {
+        return (await meta.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions
+          .sort((a, b) => a.partitionId - b.partitionId).map((p) => [...p.isr].sort())
+      } finally {
+        await meta.disconnect()
+      }
+    }
     for (let i = 0; ; i++) {
       try {
         if ((await isrOf()).length === 2) break
@@ -189,6 +202,15 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     await produce(512)
     t.same(await isrOf(), [[1, 2, 3], [1, 2, 3]], 'all in sync before the freeze')
 
+    // Two more agents beside node 1, for its preStop hook: one that gives up after 3 s, one that waits.
+    const hasty = await agentFor(t, 1, ['--prestop-timeout', '3s'])
+    const patient = await agentFor(t, 1, ['--prestop-timeout', '90s'])
+    for (const a of [hasty, patient]) await a.waitStatus('/readyz', 200, 30_000)
+    const atOnce = await hasty.get('/prestop')
+    t.equal(atOnce.status, 200, 'every ISR has a member to spare: safe at once')
+    t.match(atOnce.body, /^safe to stop broker 1: /)
+    t.ok(atOnce.ms < 1000, `answered in ${atOnce.ms.toFixed(0)}ms`)
+
     const watchers = [watch(t, agent(1)), watch(t, agent(2))]
     const node = cluster.node(3)
     node.jvm.signal('SIGSTOP')
@@ -203,8 +225,18 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     }
     t.pass(`node 3 left the ISR ${Date.now() - frozenAt}ms after SIGSTOP`)
     await produce(4096) // 4 MiB to catch up at 400 KiB/s
+    // /prestop decides on the agent's latest cluster view (at most one --interval old): let both
+    // node-1 agents see the shrunk ISRs before asking.
+    for (const a of [hasty, patient]) {
+      await a.waitFor('/metrics', (r) => /kafka_healthz_kafka_under_replicated_partitions\{broker="1"\} ([2-9]|\d\d)/.test(r.body), 10_000, 'both partitions under-replicated')
+    }
     node.jvm.signal('SIGCONT')
     const thawedAt = Date.now()
+    // Both ISRs are {1,2} at min.insync.replicas 2 (from the topic's real config), node 3 catching up.
+    const gaveUp = hasty.get('/prestop', 30_000)
+    const waited = patient.get('/prestop', 120_000)
+    const draining = await hasty.waitFor('/readyz', (r) => r.body.includes('SHUTTING_DOWN'), 2000, 'SHUTTING_DOWN while /prestop waits')
+    t.equal(draining.status, 503, 'readiness fails while /prestop waits')
 
     const a3 = agent(3)
     const behind = await a3.waitFor('/readyz', (r) => r.body.includes('BROKER_NOT_IN_SYNC'), 30_000, 'BROKER_NOT_IN_SYNC')
@@ -216,10 +248,44 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     t.match(metrics, /kafka_healthz_kafka_out_of_sync_partitions\{broker="3"\} [1-9]/)
     t.comment(`503 BROKER_NOT_IN_SYNC ${Date.now() - thawedAt}ms after SIGCONT`)
 
+    const timedOut = await gaveUp
+    t.equal(timedOut.status, 503, '/prestop gave up after --prestop-timeout')
+    t.match(timedOut.body, /^gave up after 3\.\ds \(--prestop-timeout 3000ms\): stopping broker 1 would leave \d+ partitions? below min\.insync\.replicas: /)
+    t.match(timedOut.body, new RegExp(`${topic}-0 \\(ISR (1,2|2,1); min 2\\)`), 'names the partition, its ISR and the min from the topic config')
+
     const back = await a3.waitStatus('/readyz', 200, RECOVERY)
     t.same(await isrOf(), [[1, 2, 3], [1, 2, 3]], 'the agent says ready only once node 3 is back in every ISR')
+    const safe = await waited
+    t.equal(safe.status, 200, '/prestop with time to wait answers 200 once node 3 is back')
+    t.match(safe.body, /^safe to stop broker 1: .*\(waited \d+\.\ds\)/)
+    t.ok(safe.ms > 3000, `it waited ${safe.ms.toFixed(0)}ms for node 3 to catch up`)
+    t.equal((await patient.get('/readyz')).status, 200, 'readiness is back once /prestop answered')
     t.pass(`ready again ${Date.now() - thawedAt}ms after SIGCONT (${back.after}ms after the first BROKER_NOT_IN_SYNC)`)
     const bad = await Promise.all(watchers.map(async (w) => await w.stop()))
     t.same(bad.map((b) => b.map((x) => x.body)), [[], []], 'the agents of nodes 1 and 2 stayed 200 throughout')
+  })
+
+  t.test('one-shot `check --wait`: exits 1 while the broker is down, 0 once it is back', async (t) => {
+    const node = cluster.node(3)
+    const args = ['check', '--kafka-brokers', node.address, '--kafka-broker-id', '3', '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`]
+    await agent(3).waitStatus('/readyz', 200, RECOVERY)
+    const healthy = await runCli([...args, '--wait', '5s'])
+    t.equal(healthy.code, 0, `healthy: exit 0 (${healthy.stdout.trim()})`)
+    t.match(healthy.stdout, '[+]reachable ok')
+
+    await node.jvm.kill()
+    const down = await runCli([...args, '--probe', 'livez', '--wait', '2s'])
+    t.equal(down.code, 1, 'still down after --wait: exit 1')
+    t.match(down.stdout, /\[-\]reachable failed: KAFKA_UNREACHABLE: .*ECONNREFUSED/)
+
+    const started = Date.now()
+    const waiting = runCli([...args, '--wait', '90s'])
+    await sleep(3000)
+    cluster.restart(3)
+    const back = await waiting
+    t.equal(back.code, 0, `exit 0 ${Date.now() - started}ms after it started waiting: ${back.stdout.trim()}`)
+    t.ok(Date.now() - started >= 3000, 'it waited for the restart')
+    t.match(back.stdout, '[+]in-sync ok')
+    await agent(3).waitStatus('/readyz', 200, RECOVERY)
   })
 })
