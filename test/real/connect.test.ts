@@ -169,6 +169,60 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.ok(workers.some((w) => w.workerId === task.worker_id), `the task runs on one of our workers (${task.worker_id})`)
   })
 
+  t.test('self-healing: a task FAILED on this worker is restarted for real (KIP-745, onlyFailed), with backoff', async (t) => {
+    const c = name('healing')
+    const topic = name('topic')
+    await create(c, sink(topic, { mock_mode: 'task-failure', delay_ms: '1000' }))
+    const producer = cluster.kafka().producer()
+    await producer.connect()
+    t.teardown(async () => { await producer.disconnect() })
+    // Records keep coming, so a restarted MockSink task fails again a second after it starts.
+    const feeding = { on: true }
+    const feeder = (async () => {
+      while (feeding.on) {
+        await producer.send({ topic, messages: [{ value: '{"n":1}' }] }).catch(() => undefined)
+        await sleep(300)
+      }
+    })()
+    t.teardown(async () => { feeding.on = false; await feeder })
+    const failed = await waitConnector(c, (s) => s.tasks[0]?.state === 'FAILED', 'task FAILED')
+    const host = workers.find((w) => w.workerId === failed.tasks[0]!.worker_id)
+    if (host === undefined) throw new Error(`the task runs on no worker of ours: ${JSON.stringify(failed)}`)
+    // Lines the worker logs each time the task dies (it may log one death more than once).
+    const deaths = (): number => host.jvm.log().split('\n').filter((l) => l.includes(`{id=${c}-0}`) && l.includes('Task threw an uncaught and unrecoverable exception')).length
+    const before = deaths()
+    t.ok(before >= 1, `the worker logged the task's failure (${before} lines)`)
+
+    const a = await agentFor(t, host, ['--connectors', c, '--connect-worker-id', host.workerId, '--connect-restart-failed',
+      '--connect-restart-backoff', '2s', '--connect-restart-max-backoff', '4s', '--connect-restart-max-attempts', '2'])
+    const restarted = await a.waitFor('/metrics', (r) => /kafka_healthz_connect_restarts_total\{connector="[^"]+",result="requested"\} [1-9]/.test(r.body), CHANGE, 'a restart requested')
+    t.match(restarted.body, `kafka_healthz_connect_restarts_total{connector="${c}",result="requested"}`)
+    // The worker really restarted the failed task: it runs, meets a record after its 1 s delay, and dies again.
+    const started = Date.now()
+    while (deaths() <= before && Date.now() - started < CHANGE) await sleep(250)
+    t.ok(deaths() > before, `the task died again after the agent's restart (${deaths()} failure lines, ${before} before)`)
+    t.match(a.output, new RegExp(`restart 1/2 of connector ${c} requested \\(task 0 FAILED on this worker\\)`))
+    // Still failing after the last attempt: the agent gives up, readiness stays failed, nothing restarts it any more.
+    const gaveUp = await a.waitFor('/status', (r) => r.body.includes('gave up after 2 restarts'), CHANGE, 'gave up after 2 restarts')
+    t.match(gaveUp.body, 'restart it by hand')
+    t.equal((await a.get('/readyz')).status, 503)
+    t.match((await a.get('/metrics')).body, 'kafka_healthz_connect_restarts_given_up 1')
+  })
+
+  t.test('worker 2 frozen (SIGSTOP) → its agent fails liveness with TIMEOUT, probes stay fast; SIGCONT → 200', async (t) => {
+    const a2 = await agentFor(t, w2, ['--connectors', 'none-such'])
+    await a2.waitStatus('/livez', 200, CHANGE)
+    w2.jvm.signal('SIGSTOP')
+    t.teardown(() => { if (w2.jvm.running) w2.jvm.signal('SIGCONT') })
+    const frozenAt = Date.now()
+    const res = await a2.waitStatus('/livez', 503, TIMEOUT + INTERVAL + 3000)
+    t.match(res.body, `[-]connect-worker failed: TIMEOUT: no answer within ${TIMEOUT}ms`)
+    t.ok(res.slowest < TIMEOUT / 2, `slowest probe answer while frozen: ${res.slowest.toFixed(1)}ms (503 after ${Date.now() - frozenAt}ms)`)
+    w2.jvm.signal('SIGCONT')
+    const back = await a2.waitStatus('/livez', 200, CHANGE)
+    t.pass(`live again ${back.after}ms after SIGCONT`)
+  })
+
   t.test('worker 2 killed: worker 1\'s agent stays live; the agent beside worker 2 fails liveness with CONNECT_UNREACHABLE', async (t) => {
     const a1 = await agentFor(t, w1, ['--connectors', 'none-such'])
     const a2 = await agentFor(t, w2, ['--connectors', 'none-such'])
