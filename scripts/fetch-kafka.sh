@@ -22,22 +22,23 @@ for version in "$@"; do
     3.*) profile=reload4j ;;
     *) profile=log4j2 ;;
   esac
-  # The test connectors (connect-test-plugins) exist on Maven Central for 3.9.0 but not 3.9.1/3.9.2.
+  # Maven Central has connect-test-plugins for 3.9.0 only and connect-basic-auth-extension for
+  # 3.9.0 and 3.9.1, not later 3.9.x: take the nearest published one (both only talk connect-api).
   case "$version" in
-    3.9.*) plugins=3.9.0 ;;
-    *) plugins="$version" ;;
+    3.9.*) plugins=3.9.0; basicauth=3.9.1 ;;
+    *) plugins="$version"; basicauth="$version" ;;
   esac
   echo "fetching Apache Kafka $version jars from Maven Central into $dest/jars..." >&2
   rm -rf "$dest"
   mkdir -p "$dest"
   # A partial download leaves no marker, so the next run starts over.
-  if ! mvn -q -B -f test/real/pom.xml -P "$profile" -Dkafka.version="$version" -Dtest-plugins.version="$plugins" -DincludeScope=runtime \
+  if ! mvn -q -B -f test/real/pom.xml -P "$profile" -Dkafka.version="$version" -Dtest-plugins.version="$plugins" -Dbasic-auth.version="$basicauth" -DincludeScope=runtime \
     dependency:copy-dependencies -DoutputDirectory="$PWD/$dest/jars" >"$dest/mvn.log" 2>&1; then
     cat "$dest/mvn.log" >&2
     echo "fetch-kafka: mvn could not resolve Apache Kafka $version" >&2
     exit 1
   fi
-  for jar in "kafka_2.13-$version.jar" "connect-runtime-$version.jar" "connect-test-plugins-$plugins.jar"; do
+  for jar in "kafka_2.13-$version.jar" "connect-runtime-$version.jar" "connect-test-plugins-$plugins.jar" "connect-basic-auth-extension-$basicauth.jar"; do
     if [ ! -f "$dest/jars/$jar" ]; then
       echo "fetch-kafka: $jar missing after the download" >&2
       exit 1

@@ -411,10 +411,11 @@ export class RealKafkaCluster {
    * Starts `count` distributed Connect workers of one group (internal topics RF 3) and waits for
    * each to answer GET /health with 200.
    */
-  async startConnect (count = 2, heapMb = 384): Promise<ConnectWorker[]> {
+  async startConnect (count = 2, opts: { heapMb?: number, props?: Record<string, string | number>, jvmArgs?: string[], auth?: { username: string, password: string } } = {}): Promise<ConnectWorker[]> {
     const group = `healthz-connect-${randomBytes(3).toString('hex')}`
     const workers: ConnectWorker[] = []
-    for (let i = 1; i <= count; i++) {
+    for (let k = 1; k <= count; k++) {
+      const i = this.connect.length + 1
       const port = await freePort()
       const config = join(this.dir, `connect-${i}.properties`)
       writeFileSync(config, properties({
@@ -438,10 +439,11 @@ export class RealKafkaCluster {
         'offset.flush.interval.ms': 1000,
         // A departed worker's connectors move at once instead of after 5 minutes.
         'scheduled.rebalance.max.delay.ms': 0,
+        ...opts.props,
       }))
-      const jvm = new JvmProcess(`connect-${i}`, this.dir, this.java(`-Xmx${heapMb}m`, 'org.apache.kafka.connect.cli.ConnectDistributed', config))
+      const jvm = new JvmProcess(`connect-${i}`, this.dir, this.java(`-Xmx${opts.heapMb ?? 384}m`, ...opts.jvmArgs ?? [], 'org.apache.kafka.connect.cli.ConnectDistributed', config))
       this.connect.push(jvm)
-      workers.push(new ConnectWorker(jvm, port))
+      workers.push(new ConnectWorker(jvm, port, opts.auth))
     }
     for (const w of workers) w.jvm.start()
     for (const w of workers) await w.waitReady(120_000)
@@ -462,15 +464,20 @@ export class RealKafkaCluster {
 }
 
 export class ConnectWorker {
-  constructor (readonly jvm: JvmProcess, readonly port: number) {}
+  /** `auth`: the basic-auth credentials the test itself uses on this worker's REST API. */
+  constructor (readonly jvm: JvmProcess, readonly port: number, readonly auth?: { username: string, password: string }) {}
 
   get url (): string { return `http://127.0.0.1:${this.port}` }
   get workerId (): string { return `127.0.0.1:${this.port}` }
 
   async rest (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number, body: string, json: () => unknown }> {
+    const headers: Record<string, string> = {}
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    if (this.auth !== undefined) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`
     const res = await request(`${this.url}${path}`, {
       method,
-      ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
     })
     const text = await res.body.text()

@@ -3,7 +3,10 @@
 // test/real/kafka-versions. Connectors are connect-runtime's own test connectors (MockSink/
 // MockSource), driven through the worker's REST API; the agent is the built CLI beside worker 1.
 import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { request } from 'undici'
 import { AgentProcess, forEachKafkaVersion, RealKafkaCluster, type ConnectWorker, type Tap } from '../helpers/real-kafka'
 
 // Connect answers through its herder, slower than a broker under load: a wider deadline than
@@ -26,8 +29,8 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
   let unique = 0
   const name = (what: string): string => `${what}-${Date.now().toString(36)}-${++unique}`
 
-  async function agentFor (t: Tap, w: ConnectWorker, extra: string[]): Promise<AgentProcess> {
-    const a = await AgentProcess.start(['--connect-url', w.url, '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1', ...extra])
+  async function agentFor (t: Tap, w: ConnectWorker, extra: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+    const a = await AgentProcess.start(['--connect-url', w.url, '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1', ...extra], env)
     t.teardown(async () => {
       if (!t.passing()) t.comment(`agent beside ${w.workerId}:\n${a.output.split('\n').slice(-15).join('\n')}`)
       await a.stop()
@@ -207,6 +210,47 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.match(gaveUp.body, 'restart it by hand')
     t.equal((await a.get('/readyz')).status, 503)
     t.match((await a.get('/metrics')).body, 'kafka_healthz_connect_restarts_given_up 1')
+  })
+
+  t.test('basic auth on the REST API (BasicAuthSecurityRestExtension): right credentials → ready; wrong → /readyz 503 AUTH, /livez 200', async (t) => {
+    const user = 'healthz'
+    const password = 'connect-secret'
+    const users = join(cluster.dir, 'connect-users.properties')
+    writeFileSync(users, `${user}: ${password}\n`)
+    const jaas = join(cluster.dir, 'connect-jaas.conf')
+    writeFileSync(jaas, `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${users}";\n};\n`)
+    const passwordFile = join(cluster.dir, 'connect-password')
+    writeFileSync(passwordFile, `${password}\n`)
+    // A worker of its own group: the others keep serving without auth.
+    const [w] = await cluster.startConnect(1, {
+      props: { 'rest.extension.classes': 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension' },
+      jvmArgs: [`-Djava.security.auth.login.config=${jaas}`],
+      auth: { username: user, password },
+    }) as [ConnectWorker]
+    t.teardown(async () => { await w.jvm.kill() })
+    const anonymous = await request(`${w.url}/connectors`, { signal: AbortSignal.timeout(10_000) })
+    await anonymous.body.dump()
+    t.equal(anonymous.statusCode, 401, 'the worker demands credentials')
+
+    const c = name('guarded')
+    const created = await w.rest('PUT', `/connectors/${c}/config`, sink(name('topic')))
+    t.ok([200, 201].includes(created.status), `created: ${created.status}`)
+    const started = Date.now()
+    while ((await w.rest('GET', `/connectors/${c}/status`)).body.split('"RUNNING"').length < 3) {
+      if (Date.now() - started > CHANGE) throw new Error(`${c} never RUNNING`)
+      await sleep(250)
+    }
+
+    const right = await agentFor(t, w, ['--connectors', c, '--connect-username', user, '--connect-password-file', passwordFile])
+    const wrong = await agentFor(t, w, ['--connectors', c, '--connect-username', user], { HEALTHZ_CONNECT_PASSWORD: `${password}-not` })
+    const ok = await right.waitStatus('/readyz', 200, CHANGE)
+    t.equal(ok.body, 'ok\n', 'right credentials (from a password file): ready')
+    const refused = await wrong.waitFor('/readyz', (r) => r.body.includes('AUTH'), CHANGE, 'AUTH')
+    t.equal(refused.status, 503)
+    t.match(refused.body, /\[-\]connectors failed: AUTH: /)
+    t.notMatch(refused.body, `${password}-not`, 'the password never shows')
+    const live = await wrong.get('/livez?verbose')
+    t.equal(live.status, 200, `refused credentials are the worker answering: liveness holds (${live.body.trim()})`)
   })
 
   t.test('worker 2 frozen (SIGSTOP) → its agent fails liveness with TIMEOUT, probes stay fast; SIGCONT → 200', async (t) => {
