@@ -26,7 +26,7 @@ forEachKafkaVersion(t, 'SASL and TLS', async (t, version) => {
     '-certfile', pki.caFile, '-name', 'broker', '-out', keystore, '-passout', `pass:${KEYSTORE_PASSWORD}`], { stdio: 'pipe' })
 
   const cluster = await RealKafkaCluster.start(version, {
-    listeners: { SASL: 'SASL_PLAINTEXT', SSL: 'SSL' },
+    listeners: { SASL: 'SASL_PLAINTEXT', SSL: 'SSL', MTLS: 'SSL', SASLSSL: 'SASL_SSL' },
     formatArgs: ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${USER},password=${SCRAM_PASSWORD}]`]),
     brokerProps: {
       'listener.name.sasl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
@@ -37,6 +37,21 @@ forEachKafkaVersion(t, 'SASL and TLS', async (t, version) => {
       'listener.name.ssl.ssl.keystore.type': 'PKCS12',
       'listener.name.ssl.ssl.keystore.password': KEYSTORE_PASSWORD,
       'listener.name.ssl.ssl.key.password': KEYSTORE_PASSWORD,
+      // Mutual TLS: the broker demands a client certificate signed by the test CA (PEM truststore).
+      'listener.name.mtls.ssl.keystore.location': keystore,
+      'listener.name.mtls.ssl.keystore.type': 'PKCS12',
+      'listener.name.mtls.ssl.keystore.password': KEYSTORE_PASSWORD,
+      'listener.name.mtls.ssl.key.password': KEYSTORE_PASSWORD,
+      'listener.name.mtls.ssl.truststore.type': 'PEM',
+      'listener.name.mtls.ssl.truststore.location': pki.caFile,
+      'listener.name.mtls.ssl.client.auth': 'required',
+      // SCRAM over TLS.
+      'listener.name.saslssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.saslssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.saslssl.ssl.keystore.location': keystore,
+      'listener.name.saslssl.ssl.keystore.type': 'PKCS12',
+      'listener.name.saslssl.ssl.keystore.password': KEYSTORE_PASSWORD,
+      'listener.name.saslssl.ssl.key.password': KEYSTORE_PASSWORD,
     },
   })
   t.teardown(async () => {
@@ -113,5 +128,32 @@ forEachKafkaVersion(t, 'SASL and TLS', async (t, version) => {
     t.match(refused.body, /\[-\]registered failed: KAFKA_TLS: /)
     const live = await wrong.get('/livez?verbose')
     t.equal(live.status, 200, `a certificate we do not trust is the broker answering: liveness holds (${live.body.trim()})`)
+  })
+
+  t.test('mutual TLS: with the client certificate → ready; without one → /readyz 503 KAFKA_TLS, /livez 200', async (t) => {
+    const right = await agentFor(t, 'MTLS', ['--kafka-tls-ca-file', pki.caFile, '--kafka-tls-cert-file', pki.clientCertFile, '--kafka-tls-key-file', pki.clientKeyFile])
+    const anonymous = await agentFor(t, 'MTLS', ['--kafka-tls-ca-file', pki.caFile])
+    const ok = await right.waitStatus('/readyz', 200, 30_000)
+    t.equal(ok.body, 'ok\n')
+    const refused = await anonymous.waitFor('/readyz', (r) => /registered failed: KAFKA_(TLS|AUTH)/.test(r.body), 30_000, 'KAFKA_TLS')
+    t.equal(refused.status, 503)
+    t.match(refused.body, /\[-\]registered failed: KAFKA_TLS: /, `a missing client certificate reads as a TLS refusal: ${refused.body.trim()}`)
+    const live = await eventually(anonymous, '/livez', 200, 5000)
+    t.equal(live.status, 200, `refused for want of a client certificate is the broker answering: liveness holds (${live.body.trim()})`)
+  })
+
+  t.test('SCRAM-SHA-512 over TLS (SASL_SSL): right password → registered; wrong → KAFKA_AUTH', async (t) => {
+    const tls = ['--kafka-tls-ca-file', pki.caFile]
+    const [args, env] = sasl('scram-sha-512', SCRAM_PASSWORD)
+    const [, wrongEnv] = sasl('scram-sha-512', `${SCRAM_PASSWORD}-not`)
+    const right = await agentFor(t, 'SASLSSL', [...tls, ...args], env)
+    const wrong = await agentFor(t, 'SASLSSL', [...tls, ...args], wrongEnv)
+    for (const check of ['registered', 'in-sync']) {
+      t.equal((await right.waitStatus(`/readyz/${check}`, 200, 30_000)).body, 'ok\n', `${check} passes over SASL_SSL`)
+    }
+    const refused = await wrong.waitFor('/readyz', (r) => r.body.includes('KAFKA_AUTH'), 30_000, 'KAFKA_AUTH')
+    t.match(refused.body, /\[-\]registered failed: KAFKA_AUTH: /)
+    const live = await eventually(right, '/livez', 200, 5000)
+    t.equal(live.status, 200, `right password: /livez 200 (${live.body.trim()})`, { todo: SASL_PING_BUG })
   })
 })
