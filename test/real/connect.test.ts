@@ -172,6 +172,25 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.ok(workers.some((w) => w.workerId === task.worker_id), `the task runs on one of our workers (${task.worker_id})`)
   })
 
+  t.test('--connect-check-tasks-max against the real ?expand=info: a connector that makes fewer tasks than tasks.max → TASKS_BELOW_MAX', async (t) => {
+    // VerifiableSink makes as many tasks as asked; MockSink makes one whatever tasks.max says.
+    const full = name('verifiable')
+    const short = name('mock-short')
+    await create(full, { 'connector.class': 'org.apache.kafka.connect.tools.VerifiableSinkConnector', topics: name('topic'), 'tasks.max': '2', id: full })
+    await create(short, sink(name('topic'), { 'tasks.max': '2' }))
+    await waitConnector(full, (s) => allRunning(s, 2), 'RUNNING with 2 tasks')
+    const shortStatus = await waitConnector(short, (s) => allRunning(s, s.tasks.length) && s.tasks.length > 0, 'RUNNING')
+    t.ok(shortStatus.tasks.length < 2, `MockSink made ${shortStatus.tasks.length} task(s) for tasks.max 2`)
+
+    const plain = await agentFor(t, w1, ['--connectors', `${full},${short}`])
+    t.equal((await plain.waitStatus('/readyz', 200, CHANGE)).body, 'ok\n', 'without the flag, running tasks are enough')
+    const strict = await agentFor(t, w1, ['--connectors', `${full},${short}`, '--connect-check-tasks-max'])
+    const res = await strict.waitFor('/readyz', (r) => r.body.includes('TASKS_BELOW_MAX'), CHANGE, 'TASKS_BELOW_MAX')
+    t.equal(res.status, 503)
+    t.match(res.body, `TASKS_BELOW_MAX: 1 of 2 connectors unhealthy: ${short} only ${shortStatus.tasks.length} of tasks.max 2 tasks exist`)
+    t.notMatch(res.body, full, 'the connector with all its tasks is not named')
+  })
+
   t.test('self-healing: a task FAILED on this worker is restarted for real (KIP-745, onlyFailed), with backoff', async (t) => {
     const c = name('healing')
     const topic = name('topic')
