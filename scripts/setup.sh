@@ -2,9 +2,10 @@
 # Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, and nothing that
 # is already there: librdkafka-dev and a C compiler (for the mock Kafka cluster), openssl (for
 # throwaway test certificates), promtool from the prometheus package (checks the alert rules and
-# a live /metrics), actionlint (lints .github/workflows; built with Go into .cache/bin when Go is
-# on the machine), then the npm packages from package-lock.json. Node.js >= 20.18 is the one
-# prerequisite.
+# a live /metrics), a Java runtime >= 17 and Maven (real Kafka and Kafka Connect for test/real),
+# actionlint (lints .github/workflows; built with Go into .cache/bin when Go is on the machine),
+# then the npm packages from package-lock.json and the Kafka jars from Maven Central
+# (scripts/fetch-kafka.sh). Node.js >= 20.18 is the one prerequisite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,19 @@ if [ ! -f /usr/include/librdkafka/rdkafka_mock.h ] || ! command -v cc >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends librdkafka-dev gcc libc6-dev openssl prometheus >/dev/null
 fi
 
+# Kafka >= 4.0 needs Java 17 for brokers, controllers and Connect.
+java_ok() {
+  command -v java >/dev/null 2>&1 &&
+    [ "$(java -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p')" -ge 17 ] 2>/dev/null
+}
+if ! java_ok || ! command -v mvn >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "installing a Java 17 runtime and Maven (real Kafka and Kafka Connect for test/real)..." >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven >/dev/null
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -42,3 +56,7 @@ if [ "$(.cache/bin/actionlint -version 2>/dev/null | head -n 1)" != "$ACTIONLINT
     echo "no Go toolchain: actionlint not installed (the workflow lint test will skip, or fail under CI=true)" >&2
   fi
 fi
+
+# The Kafka versions test/real runs against, one a line.
+# shellcheck disable=SC2046
+bash scripts/fetch-kafka.sh $(cat test/real/kafka-versions)
