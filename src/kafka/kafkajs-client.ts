@@ -10,7 +10,8 @@ import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { KafkaTarget } from '../config/resolve'
-import { oauthProvider } from './oauth'
+import { oauthProvider, type OAuthProvider } from './oauth'
+import { printable } from '../core/printable'
 import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './client'
 
 /**
@@ -154,9 +155,8 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
   const oauth = opts.target.sasl?.mechanism === 'oauthbearer' ? oauthProvider(opts.target.sasl.oauth, { timeoutMs: opts.timeoutMs }) : undefined
   /** Our SASL settings as kafkajs takes them. */
   function saslFor (sasl: KafkaTarget['sasl']): unknown {
-    if (sasl === undefined) return undefined
-    if (sasl.mechanism !== 'oauthbearer') return sasl
-    return { mechanism: 'oauthbearer', oauthBearerProvider: oauth }
+    if (sasl === undefined || oauth === undefined) return sasl
+    return { mechanism: 'oauthbearer', oauthBearerProvider: oauth, authenticationProvider: oauthAuthenticator(oauth) }
   }
 
   // Liveness pings on a connection without SASL (Kafka answers ApiVersions before
@@ -211,6 +211,39 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
       await main.close()
     },
   }
+}
+
+interface SaslExchange { request: { encode: () => Promise<Buffer> }, response?: { decode: (b: Buffer) => Promise<Buffer>, parse: (b: Buffer) => Promise<Buffer> } }
+
+/**
+ * OAUTHBEARER as KIP-255 has it, in place of kafkajs's own authenticator, which takes any
+ * answer as success. A broker that refuses a token (expired, wrong audience) answers with a JSON
+ * error as a challenge and waits for a %x01 before it fails the exchange; kafkajs never read the
+ * challenge, went on as if authenticated, and the broker's next answers looked like an empty
+ * cluster ("broker id 1 is not in the cluster metadata (brokers: none)") or a closed connection.
+ * Found against real Kafka 3.9 and 4.3 (test/real/oauth.test.ts).
+ */
+function oauthAuthenticator (provider: OAuthProvider) {
+  return ({ saslAuthenticate }: { saslAuthenticate: (exchange: SaslExchange) => Promise<Buffer | undefined> }) => ({
+    authenticate: async (): Promise<void> => {
+      const { value } = await provider()
+      // kafkajs passes auth bytes length-prefixed (INT32 + bytes), both ways.
+      const framed = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_, i) => (b.length >>> (24 - 8 * i)) & 0xff)), b])
+      const unframed = (b: Buffer): Buffer => (b.length < 4 || b.readInt32BE(0) <= 0 ? Buffer.alloc(0) : b.subarray(4, 4 + b.readInt32BE(0)))
+      const initial = framed(Buffer.from(`n,,\x01auth=Bearer ${value}\x01\x01`))
+      const raw = { decode: async (b: Buffer) => await Promise.resolve(unframed(b)), parse: async (b: Buffer) => await Promise.resolve(b) }
+      const challenge = await saslAuthenticate({ request: { encode: async () => await Promise.resolve(initial) }, response: raw })
+      if (challenge === undefined || challenge.length === 0) return
+      let status = ''
+      try {
+        const said = (JSON.parse(challenge.toString('utf8')) as { status?: unknown }).status
+        if (typeof said === 'string') status = said
+      } catch { /* not JSON: no status to name */ }
+      // Answer the challenge so the broker ends the exchange cleanly; its error is ours to report.
+      await saslAuthenticate({ request: { encode: async () => await Promise.resolve(framed(Buffer.from([1]))) } }).catch(() => {})
+      throw new BrokerError('auth', `SASL OAUTHBEARER authentication failed: the broker refused the token${status === '' ? '' : ` (${printable(status.slice(0, 100))})`}`)
+    },
+  })
 }
 
 /**
