@@ -264,6 +264,7 @@ async function mapLimit<T, R> (items: readonly T[], limit: number, signal: Abort
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/
 
 const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE'])
+const DEADLINE_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const LOCAL_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError]
 
 function classify (err: unknown, signal: AbortSignal): ConnectError {
@@ -272,6 +273,9 @@ function classify (err: unknown, signal: AbortSignal): ConnectError {
   const code = e.code ?? e.cause?.code ?? ''
   const message = e.cause?.message ?? e.message ?? String(err)
   if (signal.aborted || e.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new ConnectError('aborted', 'deadline passed')
+  // undici's own idle timers are set to the run's deadline and can fire a hair before it: the
+  // same silence, so the same reason (TIMEOUT), not a flip to CONNECT_UNREACHABLE now and then.
+  if (DEADLINE_CODES.has(code)) return new ConnectError('aborted', `no answer within the deadline (${code})`)
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new ConnectError('too-large', 'response body is larger than --connect-max-body-bytes')
   // undici refused to send the request (a header it will not carry, a bad argument), or our code
   // failed: nothing was asked of the worker, so nothing can be said of it.

@@ -113,3 +113,16 @@ t.test('readBody: whatever the chunking, the bytes as sent; the previous Buffer 
   }
   t.equal(kinds.size, 5, 'same, shorter, longer, one byte changed, unrelated: each case came up')
 })
+
+t.test('undici\'s own idle timer firing before the run\'s deadline reads as TIMEOUT, not unreachable (found against a real frozen worker)', async (t) => {
+  const w = await new ConnectStandIn().start()
+  t.teardown(async () => { await w.stop() })
+  w.health = 'hang'
+  const target = configFrom(['--connect-url', w.url]).connect
+  if (target === undefined) throw new Error('no target')
+  // headersTimeout = 150 ms; the signal never aborts, so only undici's timer can end the call.
+  const client = createUndiciConnectClient({ target, timeoutMs: 150, userAgent: 'test' })
+  t.teardown(async () => { await client.close() })
+  const err = await client.health(new AbortController().signal).catch((e: unknown) => e)
+  t.match(err, { name: 'ConnectError', kind: 'aborted', message: 'no answer within the deadline (UND_ERR_HEADERS_TIMEOUT)' })
+})
