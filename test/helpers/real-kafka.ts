@@ -153,7 +153,8 @@ export class JvmProcess {
   private readonly logFile: string
   starts = 0
 
-  constructor (readonly name: string, private readonly dir: string, private readonly args: string[]) {
+  /** `wrap` goes before `java`, e.g. `ip netns exec NS` (which execs java in place: same pid). */
+  constructor (readonly name: string, private readonly dir: string, private readonly args: string[], private readonly wrap: string[] = []) {
     this.logFile = join(dir, 'logs', `${name}.log`)
   }
 
@@ -175,7 +176,8 @@ export class JvmProcess {
     const fd = openSync(this.logFile, 'a')
     writeFileSync(fd, `\n==== start ${++this.starts} at ${new Date().toISOString()}\n`)
     // detached: its own process group, so a signal to -pid reaches it (and only it).
-    const child = spawn('java', this.args, { cwd: this.dir, detached: true, stdio: ['ignore', fd, fd] })
+    const [cmd = 'java', ...rest] = [...this.wrap, 'java', ...this.args]
+    const child = spawn(cmd, rest, { cwd: this.dir, detached: true, stdio: ['ignore', fd, fd] })
     closeSync(fd)
     this.child = child
     if (child.pid !== undefined) writeFileSync(join(this.dir, 'pids', `${this.name}.pid`), String(child.pid))
@@ -261,6 +263,10 @@ export interface ClusterOptions {
   listeners?: Record<string, 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL'>
   /** Extra `StorageTool format` arguments, e.g. `--add-scram 'SCRAM-SHA-512=[name=u,password=p]'`. */
   formatArgs?: string[]
+  /** The address nodes listen on and advertise (default 127.0.0.1). */
+  host?: string
+  /** Run the nodes inside this network namespace (test/helpers/netns.ts). */
+  netns?: string
 }
 
 /** A KRaft cluster of combined broker+controller nodes on loopback, ids 1..n, static quorum. */
@@ -314,15 +320,16 @@ export class RealKafkaCluster {
       for (let j = 0; j < extra.length; j++) mine.push(await freePort())
       extraPorts.push(mine)
     }
-    const voters = ports.map(([, cp], i) => `${i + 1}@127.0.0.1:${cp}`).join(',')
+    const host = opts.host ?? '127.0.0.1'
+    const voters = ports.map(([, cp], i) => `${i + 1}@${host}:${cp}`).join(',')
     const id = this.clusterId
     const heap = `-Xmx${opts.heapMb ?? 256}m`
     const formats: Array<Promise<void>> = []
     for (let i = 0; i < count; i++) {
       const nodeId = i + 1
       const [port, controllerPort] = ports[i]!
-      const listeners: Record<string, string> = { PLAINTEXT: `127.0.0.1:${port}` }
-      extra.forEach(([name], j) => { listeners[name] = `127.0.0.1:${extraPorts[i]![j]!}` })
+      const listeners: Record<string, string> = { PLAINTEXT: `${host}:${port}` }
+      extra.forEach(([name], j) => { listeners[name] = `${host}:${extraPorts[i]![j]!}` })
       const client = Object.entries(listeners).map(([name, a]) => `${name}://${a}`).join(',')
       const nodeDir = join(this.dir, `node${nodeId}`)
       mkdirSync(nodeDir, { recursive: true })
@@ -332,7 +339,7 @@ export class RealKafkaCluster {
         'node.id': nodeId,
         'controller.quorum.voters': voters,
         'controller.listener.names': 'CONTROLLER',
-        listeners: `${client},CONTROLLER://127.0.0.1:${controllerPort}`,
+        listeners: `${client},CONTROLLER://${host}:${controllerPort}`,
         'advertised.listeners': client,
         'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map(([name, protocol]) => `${name}:${protocol}`)].join(','),
         'inter.broker.listener.name': 'PLAINTEXT',
@@ -356,8 +363,8 @@ export class RealKafkaCluster {
         'log.cleaner.dedupe.buffer.size': 2 * 1024 * 1024,
         ...opts.brokerProps,
       }))
-      const jvm = new JvmProcess(`kafka-${nodeId}`, this.dir, this.java(heap, 'kafka.Kafka', config))
-      this.nodes.push({ id: nodeId, port, controllerPort, address: `127.0.0.1:${port}`, listeners, jvm })
+      const jvm = new JvmProcess(`kafka-${nodeId}`, this.dir, this.java(heap, 'kafka.Kafka', config), opts.netns === undefined ? [] : ['ip', 'netns', 'exec', opts.netns])
+      this.nodes.push({ id: nodeId, port, controllerPort, address: `${host}:${port}`, listeners, jvm })
       formats.push(this.format(nodeId, id, config, opts.formatArgs ?? []))
     }
     await Promise.all(formats)
