@@ -260,7 +260,9 @@ export interface ClusterOptions {
   brokerProps?: Record<string, string | number>
   heapMb?: number
   /** Client listeners besides PLAINTEXT (which brokers use between themselves): name → security protocol. */
-  listeners?: Record<string, 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL'>
+  listeners?: Record<string, 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL'>
+  /** What a listener advertises instead of its own host:port (a wrong advertised address). */
+  advertise?: (listener: string, address: string) => string
   /** Extra `StorageTool format` arguments, e.g. `--add-scram 'SCRAM-SHA-512=[name=u,password=p]'`. */
   formatArgs?: string[]
   /** The address nodes listen on and advertise (default 127.0.0.1). */
@@ -340,7 +342,7 @@ export class RealKafkaCluster {
         'controller.quorum.voters': voters,
         'controller.listener.names': 'CONTROLLER',
         listeners: `${client},CONTROLLER://${host}:${controllerPort}`,
-        'advertised.listeners': client,
+        'advertised.listeners': Object.entries(listeners).map(([name, a]) => `${name}://${opts.advertise?.(name, a) ?? a}`).join(','),
         'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map(([name, protocol]) => `${name}:${protocol}`)].join(','),
         'inter.broker.listener.name': 'PLAINTEXT',
         'log.dirs': join(nodeDir, 'data'),
