@@ -7,7 +7,7 @@ import type { ConnectClient } from './client'
 import { createConnectMetrics } from './metrics'
 import { CONNECT_REASONS } from './reasons'
 import { connectorRoutes } from './routes'
-import { createUndiciConnectClient } from './undici-client'
+import { createUndiciConnectClient } from './undici-lazy'
 
 /** Test seam of the Connect target; production uses undici. */
 export interface ConnectDeps {

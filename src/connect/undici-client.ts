@@ -1,4 +1,4 @@
-import { Agent } from 'undici'
+import { Agent, request } from './undici-parts'
 import type { ConnectTarget } from '../config/connect-target'
 import {
   ConnectError, shortName, type ConnectClient, type ConnectorStatus, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type RestartOutcome,
@@ -126,7 +126,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
     let failed: ConnectErrorKind | undefined
     try {
       // undici's dispatcher follows no redirects: a 3xx arrives here as a status.
-      const res = await dispatcher.request({ origin: base.origin, path: prefix + path, method: how.method ?? 'GET', headers, signal })
+      const res = await request(dispatcher, { origin: base.origin, path: prefix + path, method: how.method ?? 'GET', headers, signal })
       if (res.statusCode >= 300 && res.statusCode < 400) {
         await res.body.dump()
         throw new ConnectError('redirect', `${endpoint}: HTTP ${res.statusCode} redirect; point --connect-url at the worker itself`)

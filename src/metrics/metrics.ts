@@ -45,7 +45,11 @@ export interface Metrics {
 export function createMetrics (version: string, source: () => VerdictSource): Metrics {
   const registry = new Registry()
   const registers = [registry]
-  collectDefaultMetrics({ register: registry })
+  // The event-loop delay histogram (nodejs_eventloop_lag_p50/p90/p99_seconds) samples on a
+  // timer: prom-client's default 10 ms wakes the process 100 times a second, which was most of an
+  // idle agent's CPU (about 0.5% of a core on its own). At 100 ms it still sees every stall long
+  // enough to matter to a probe, for a tenth of the wakeups (BENCHMARKS.md, "Footprint").
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 })
   // prom-client's defaults include gauges named *_total (nodejs_active_handles_total,
   // nodejs_active_requests_total, nodejs_active_resources_total). `promtool check metrics`
   // rejects them, and the _total suffix tells Prometheus users "counter: rate() me". Their
