@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { request } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { OAuthSource } from '../config/resolve'
 import { printable } from '../core/printable'
 import { BrokerError } from './client'
@@ -45,6 +45,10 @@ export function oauthProvider (source: OAuthSource, deps: OAuthDeps): OAuthProvi
   const fetchToken = async (): Promise<{ value: string, renewAt: number }> => {
     const body = new URLSearchParams({ grant_type: 'client_credentials', ...(source.scope !== '' && { scope: source.scope }) }).toString()
     const basic = Buffer.from(`${encodeURIComponent(source.clientId)}:${encodeURIComponent(source.clientSecret)}`).toString('base64')
+    // undici loads only when an OIDC endpoint is configured: a broker sidecar without one never
+    // loads it (its index alone is ~9 MiB of RSS, BENCHMARKS.md "Footprint").
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load is the point
+    const { request } = require('undici') as { request: (url: string, opts: Dispatcher.RequestOptions | Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod }) => Promise<Dispatcher.ResponseData> }
     let res
     try {
       res = await request(source.tokenUrl, {
