@@ -293,6 +293,18 @@ export class RealKafkaCluster {
     return n
   }
 
+  private readonly taken = new Set<number>()
+  /**
+   * A free port not yet handed to this cluster: the OS may hand the same just-closed port out
+   * twice in a row, and two listeners of one node on one port stop Kafka at start (seen in CI).
+   */
+  private async port (): Promise<number> {
+    for (;;) {
+      const p = await freePort()
+      if (!this.taken.has(p)) { this.taken.add(p); return p }
+    }
+  }
+
   private java (...args: string[]): string[] {
     return [...JVM_OPTS, ...logConfig(this.dir, this.version), '-cp', `${this.jars}/*`, ...args]
   }
@@ -317,9 +329,9 @@ export class RealKafkaCluster {
     const extra = Object.entries(opts.listeners ?? {})
     const extraPorts: number[][] = []
     for (let i = 0; i < count; i++) {
-      ports.push([await freePort(), await freePort()])
+      ports.push([await this.port(), await this.port()])
       const mine: number[] = []
-      for (let j = 0; j < extra.length; j++) mine.push(await freePort())
+      for (let j = 0; j < extra.length; j++) mine.push(await this.port())
       extraPorts.push(mine)
     }
     const host = opts.host ?? '127.0.0.1'
@@ -425,7 +437,7 @@ export class RealKafkaCluster {
     const workers: ConnectWorker[] = []
     for (let k = 1; k <= count; k++) {
       const i = this.connect.length + 1
-      const port = await freePort()
+      const port = await this.port()
       const config = join(this.dir, `connect-${i}.properties`)
       writeFileSync(config, properties({
         'bootstrap.servers': this.bootstrap,
