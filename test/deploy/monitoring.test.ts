@@ -13,16 +13,14 @@ import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operat
 import { REASONS } from '../../src/targets'
 import { configFrom, startAgent } from '../helpers/agent'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
+import { selects, type Labels } from '../helpers/deploy-cross-check'
 import { MockCluster } from '../helpers/mock-cluster'
 
 const ROOT = resolve(__dirname, '..', '..')
 const DIR = join(ROOT, 'k8s', 'monitoring')
 const read = (name: string): string => readFileSync(join(DIR, name), 'utf8')
 
-type Labels = Record<string, string>
 interface Container { name: string, ports?: Array<{ name?: string, containerPort?: number }> }
-interface Requirement { key: string, operator: string, values?: string[] }
-interface Selector { matchLabels?: Labels, matchExpressions?: Requirement[] }
 interface Rule { alert?: string, record?: string, expr: string | number, for?: string, labels?: Labels, annotations?: Labels }
 interface RuleGroup { name: string, rules: Rule[] }
 interface Target { expr?: string }
@@ -39,21 +37,6 @@ const dashboard = JSON.parse(read('grafana-dashboard.json')) as Dashboard
 const BROKER_POD: Labels = { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'broker', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }
 const CONNECT_POD: Labels = { 'app.kubernetes.io/name': 'kafka-connect', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }
 
-/** A Kubernetes label selector, as the API server evaluates it. */
-function selects (selector: Selector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false
-  for (const r of selector.matchExpressions ?? []) {
-    const value = labels[r.key]
-    const values = r.values ?? []
-    const ok = r.operator === 'In' ? value !== undefined && values.includes(value)
-      : r.operator === 'NotIn' ? value === undefined || !values.includes(value)
-        : r.operator === 'Exists' ? value !== undefined
-          : r.operator === 'DoesNotExist' ? value === undefined
-            : false
-    if (!ok) return false
-  }
-  return true
-}
 
 const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan'])
 
