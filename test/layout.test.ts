@@ -26,9 +26,26 @@ t.test('a target folder imports only core, metrics, config and itself', async (t
     const files = sources(join(SRC, dir))
     t.ok(files.length > 3, `${dir}/ has its files`)
     for (const file of files) {
-      const bad = importedFolders(file).filter((f) => ![dir, 'core', 'metrics', 'config'].includes(f))
+      // kafka/ is the Kafka client seam too: other targets may use it, through seam.ts alone.
+      const bad = importedFolders(file).filter((f) => ![dir, 'core', 'metrics', 'config', 'kafka'].includes(f))
       t.same(bad, [], relative(SRC, file))
     }
+  }
+})
+
+t.test('other targets reach Kafka only through kafka/seam.ts, so a kafkajs swap touches kafka/ alone', async (t) => {
+  for (const dir of TARGET_DIRS.filter((d) => d !== 'kafka')) {
+    for (const file of sources(join(SRC, dir))) {
+      const text = readFileSync(file, 'utf8')
+      const bad = [...text.matchAll(/(?:from|import)\s*['"](\.{1,2}\/[^'"]+)['"]/g)]
+        .map((m) => relative(SRC, resolve(file, '..', m[1] ?? '')))
+        .filter((p) => p.startsWith('kafka/') && p !== 'kafka/seam')
+      t.same(bad, [], relative(SRC, file))
+    }
+  }
+  for (const file of sources(SRC)) {
+    if (relative(SRC, file).startsWith('kafka/')) continue
+    t.notMatch(readFileSync(file, 'utf8'), /from ['"]kafkajs/, `${relative(SRC, file)} does not import kafkajs`)
   }
 })
 

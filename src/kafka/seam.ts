@@ -1,0 +1,8 @@
+/**
+ * What other targets may use of Kafka: the client seam's types and its lazy factories, nothing
+ * else of this folder. A controller or a Connect worker's sink progress speaks Kafka too, and
+ * kafkajs is unmaintained: swapping it must still touch this folder alone, so every Kafka
+ * request of every target goes through interfaces declared here (test/layout.test.ts holds it).
+ */
+export { BrokerError, type BrokerClient, type BrokerErrorKind, type BrokerInfo, type ClusterMetadata } from './client'
+export { createKafkajsBrokerClient } from './kafkajs-lazy'
