@@ -231,6 +231,40 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.match((await a.get('/metrics')).body, 'kafka_healthz_connect_restarts_given_up 1')
   })
 
+  t.test('self-healing never restarts a PAUSED connector\'s FAILED task; once resumed, it does', async (t) => {
+    const c = name('paused-healing')
+    const topic = name('topic')
+    await create(c, sink(topic, { mock_mode: 'task-failure', delay_ms: '500' }))
+    const producer = cluster.kafka().producer()
+    await producer.connect()
+    t.teardown(async () => { await producer.disconnect() })
+    await producer.send({ topic, messages: [{ value: '{"n":1}' }] })
+    const failed = await waitConnector(c, (s) => s.tasks[0]?.state === 'FAILED', 'task FAILED')
+    const host = workers.find((w) => w.workerId === failed.tasks[0]!.worker_id)
+    if (host === undefined) throw new Error(`the task runs on no worker of ours: ${JSON.stringify(failed)}`)
+    // Someone paused it to look into the failure: the worker keeps the dead task FAILED.
+    const paused = await w1.rest('PUT', `/connectors/${c}/pause`)
+    t.equal(paused.status, 202, `paused: ${paused.body}`)
+    const seen = await waitConnector(c, (s) => s.connector.state === 'PAUSED', 'PAUSED')
+    t.equal(seen.tasks[0]?.state, 'FAILED', 'the worker reports the connector PAUSED and its task still FAILED')
+
+    const a = await agentFor(t, host, ['--connectors', c, '--connect-worker-id', host.workerId, '--connect-restart-failed',
+      '--connect-restart-backoff', '1s', '--connect-restart-max-backoff', '2s'])
+    const held = await a.waitFor('/readyz', (r) => r.body.includes('not restarted while the connector is PAUSED'), CHANGE, 'not restarted while PAUSED')
+    t.equal(held.status, 503, 'a paused connector with a failed task still fails readiness')
+    t.match(held.body, `connector PAUSED, task 0 FAILED on ${host.workerId}`)
+    // Five runs with a FAILED task on this worker and no backoff to wait for: none may restart it.
+    await sleep(5 * INTERVAL)
+    t.notMatch((await a.get('/metrics')).body, /kafka_healthz_connect_restarts_total\{connector="[^"]+",result="requested"\} [1-9]/, 'no restart requested')
+    t.notMatch(a.output, /restart \d+\/\d+ of connector/, 'no restart logged')
+    t.equal((await status(c))?.connector.state, 'PAUSED', 'still PAUSED: the agent did not resume it either')
+
+    // The control: the same agent restarts it as soon as someone resumes it.
+    t.equal((await w1.rest('PUT', `/connectors/${c}/resume`)).status, 202)
+    await a.waitFor('/metrics', (r) => /kafka_healthz_connect_restarts_total\{connector="[^"]+",result="requested"\} [1-9]/.test(r.body), CHANGE, 'a restart once resumed')
+    t.match(a.output, new RegExp(`restart 1/\\d+ of connector ${c} requested \\(task 0 FAILED on this worker\\)`))
+  })
+
   t.test('basic auth on the REST API (BasicAuthSecurityRestExtension): right credentials → ready; wrong → /readyz 503 AUTH, /livez 200', async (t) => {
     const user = 'healthz'
     const password = 'connect-secret'
