@@ -156,12 +156,20 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     // Leaders on nodes 1 and 2 only, so producing with acks=all goes on while node 3 is frozen.
     // kafkajs' waitForLeaders retries LEADER_NOT_AVAILABLE only; a KRaft broker answers
     // UNKNOWN_TOPIC_OR_PARTITION until the new topic reaches its metadata cache, so wait here.
+    // A second topic sets no min.insync.replicas: its 2 is the cluster's default (broker config),
+    // which DescribeConfigs reports too. The /prestop agents fall back to 1 for what the broker
+    // will not describe, so they name this topic only if they read the real default.
+    const byDefault = `${topic}-default`
     await admin.createTopics({
       waitForLeaders: false,
       topics: [{
         topic,
         replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }, { partition: 1, replicas: [2, 1, 3] }],
         configEntries: [{ name: 'min.insync.replicas', value: '2' }, { name: 'follower.replication.throttled.replicas', value: '*' }],
+      }, {
+        topic: byDefault,
+        replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }],
+        configEntries: [{ name: 'follower.replication.throttled.replicas', value: '*' }],
       }],
     })
     // Catching up is throttled (Kafka throttles only replicas out of the ISR), so it takes seconds, not milliseconds.
@@ -171,11 +179,11 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     })
     // A fresh admin client per question, bootstrapped from node 1: a kafkajs client asks any broker
     // it knows for metadata (node 3 included, which will be frozen); a fresh one asks its seed.
-    const isrOf = async (): Promise<number[][]> => {
+    const isrOf = async (of = topic): Promise<number[][]> => {
       const meta = cluster.kafka([cluster.node(1).address]).admin()
       await meta.connect()
       try {
-        return (await meta.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions
+        return (await meta.fetchTopicMetadata({ topics: [of] })).topics[0]!.partitions
           .sort((a, b) => a.partitionId - b.partitionId).map((p) => [...p.isr].sort())
       } finally {
         await meta.disconnect()
@@ -183,7 +191,7 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     }
     for (let i = 0; ; i++) {
       try {
-        if ((await isrOf()).length === 2) break
+        if ((await isrOf()).length === 2 && (await isrOf(byDefault)).length === 1) break
       } catch (err) {
         if (i > 50) throw err
       }
@@ -196,15 +204,21 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     const value = Buffer.alloc(16 * 1024, 'x')
     const produce = async (kib: number): Promise<void> => {
       for (let sent = 0; sent < kib; sent += 16 * 32) {
-        await producer.send({ topic, acks: -1, messages: Array.from({ length: 32 }, (_, i) => ({ partition: i % 2, value })) })
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [
+            { topic, messages: Array.from({ length: 32 }, (_, i) => ({ partition: i % 2, value })) },
+            { topic: byDefault, messages: [{ value }] },
+          ],
+        })
       }
     }
     await produce(512)
     t.same(await isrOf(), [[1, 2, 3], [1, 2, 3]], 'all in sync before the freeze')
 
     // Two more agents beside node 1, for its preStop hook: one that gives up after 3 s, one that waits.
-    const hasty = await agentFor(t, 1, ['--prestop-timeout', '3s'])
-    const patient = await agentFor(t, 1, ['--prestop-timeout', '90s'])
+    const hasty = await agentFor(t, 1, ['--prestop-timeout', '3s', '--min-insync-replicas', '1'])
+    const patient = await agentFor(t, 1, ['--prestop-timeout', '90s', '--min-insync-replicas', '1'])
     for (const a of [hasty, patient]) await a.waitStatus('/readyz', 200, 30_000)
     const atOnce = await hasty.get('/prestop')
     t.equal(atOnce.status, 200, 'every ISR has a member to spare: safe at once')
@@ -219,7 +233,7 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     // replica.lag.time.max.ms is 3 s: keep writing until the leaders drop node 3 from both ISRs.
     for (;;) {
       await produce(256)
-      const isr = await isrOf()
+      const isr = [...await isrOf(), ...await isrOf(byDefault)]
       if (isr.every((r) => !r.includes(3))) break
       if (Date.now() - frozenAt > 30_000) throw new Error(`node 3 still in the ISR after 30 s frozen: ${JSON.stringify(isr)}`)
     }
@@ -228,11 +242,11 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     // /prestop decides on the agent's latest cluster view (at most one --interval old): let both
     // node-1 agents see the shrunk ISRs before asking.
     for (const a of [hasty, patient]) {
-      await a.waitFor('/metrics', (r) => /kafka_healthz_kafka_under_replicated_partitions\{broker="1"\} ([2-9]|\d\d)/.test(r.body), 10_000, 'both partitions under-replicated')
+      await a.waitFor('/metrics', (r) => /kafka_healthz_kafka_under_replicated_partitions\{broker="1"\} ([3-9]|\d\d)/.test(r.body), 10_000, 'all three partitions under-replicated')
     }
     node.jvm.signal('SIGCONT')
     const thawedAt = Date.now()
-    // Both ISRs are {1,2} at min.insync.replicas 2 (from the topic's real config), node 3 catching up.
+    // Every ISR is {1,2} at min.insync.replicas 2 (from the topic's config, or the cluster default), node 3 catching up.
     const gaveUp = hasty.get('/prestop', 30_000)
     const waited = patient.get('/prestop', 120_000)
     const draining = await hasty.waitFor('/readyz', (r) => r.body.includes('SHUTTING_DOWN'), 2000, 'SHUTTING_DOWN while /prestop waits')
@@ -252,9 +266,11 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     t.equal(timedOut.status, 503, '/prestop gave up after --prestop-timeout')
     t.match(timedOut.body, /^gave up after 3\.\ds \(--prestop-timeout 3000ms\): stopping broker 1 would leave \d+ partitions? below min\.insync\.replicas: /)
     t.match(timedOut.body, new RegExp(`${topic}-0 \\(ISR (1,2|2,1); min 2\\)`), 'names the partition, its ISR and the min from the topic config')
+    // It catches up first (it gets less data), so its place is the line /prestop logged when it began to wait.
+    t.match(hasty.output, new RegExp(`preStop: waiting before the broker stops: .*${byDefault}-0 \\(ISR (1,2|2,1); min 2\\)`), 'and the min of a topic without its own, from the cluster default (not the agent\'s fallback of 1)')
 
     const back = await a3.waitStatus('/readyz', 200, RECOVERY)
-    t.same(await isrOf(), [[1, 2, 3], [1, 2, 3]], 'the agent says ready only once node 3 is back in every ISR')
+    t.same([...await isrOf(), ...await isrOf(byDefault)], [[1, 2, 3], [1, 2, 3], [1, 2, 3]], 'the agent says ready only once node 3 is back in every ISR')
     const safe = await waited
     t.equal(safe.status, 200, '/prestop with time to wait answers 200 once node 3 is back')
     t.match(safe.body, /^safe to stop broker 1: .*\(waited \d+\.\ds\)/)
