@@ -139,7 +139,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
       const a = answer(res.statusCode, await readBody(res.body, memo?.previous()))
       return memo === undefined ? interpret(a) : memo.read(a, interpret)
     } catch (err) {
-      const e = classify(err, signal)
+      const e = classify(err, signal, base.protocol === 'https:')
       failed = e.kind
       throw e
     } finally {
@@ -267,9 +267,9 @@ const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UN
 const DEADLINE_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const LOCAL_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError]
 
-function classify (err: unknown, signal: AbortSignal): ConnectError {
+function classify (err: unknown, signal: AbortSignal, overTls: boolean): ConnectError {
   if (err instanceof ConnectError) return err
-  const e = err as { code?: string, name?: string, message?: string, cause?: { code?: string, message?: string } }
+  const e = err as { code?: string, name?: string, message?: string, cause?: { code?: string, message?: string }, socket?: { bytesRead?: number } }
   const code = e.code ?? e.cause?.code ?? ''
   const message = e.cause?.message ?? e.message ?? String(err)
   if (signal.aborted || e.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new ConnectError('aborted', 'deadline passed')
@@ -282,6 +282,14 @@ function classify (err: unknown, signal: AbortSignal): ConnectError {
   if (LOCAL_CODES.has(code) || LOCAL_ERRORS.some((E) => err instanceof E)) return new ConnectError('client', `the agent could not send the request: ${message}`)
   const text = code === '' || message.includes(code) ? message : `${code}: ${message}`
   if (TLS_CODE.test(code)) return new ConnectError('tls', text)
+  // undici writes a request only once the TLS handshake is done, so a socket that closed having
+  // read no byte of answer met a worker that completed a handshake with us and then hung up.
+  // Jetty does that to a client without the certificate ssl.client.auth=required asks for, often
+  // before its alert is read. The worker is alive; the mistake is on our side. As "unreachable"
+  // it failed liveness: a restart loop of a healthy worker (seen against real Connect 3.9 and 4.3).
+  if (overTls && code === 'UND_ERR_SOCKET' && e.socket?.bytesRead === 0) {
+    return new ConnectError('tls', `the worker closed the TLS connection after the handshake without answering (${text}); does it require a client certificate (--connect-tls-cert-file), or refuse this one?`)
+  }
   // Refused, reset, DNS, timeouts of our backstop timers: the worker cannot be talked to.
   return new ConnectError('unreachable', text)
 }

@@ -3,6 +3,8 @@
 // follows a known number of runs.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
 import { configFrom, startAgent, type TestAgent } from '../helpers/agent'
@@ -483,7 +485,10 @@ t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate
   mutual.add('mtls-sink')
   const noCert = await startAgent(configFrom(['--connect-url', mutual.url, '--connect-tls-ca-file', pki.caFile, ...common], {}, files), {}, { start: false })
   t.teardown(noCert.close)
-  t.equal((await run(noCert)).status, 503, 'no client certificate, no answer')
+  const unsigned = await run(noCert)
+  t.equal(unsigned.status, 503, 'no client certificate, no answer')
+  t.match(unsigned.body, /\[-\]connect-ready failed: CONNECT_TLS: /, 'and the reason is TLS, not the worker unreachable')
+  t.equal((await noCert.app.inject({ url: '/livez' })).statusCode, 200, 'a missing client certificate is our mistake: liveness spares the worker')
   const withCert = await startAgent(configFrom(['--connect-url', mutual.url, '--connect-tls-ca-file', pki.caFile,
     '--connect-tls-cert-file', pki.clientCertFile, '--connect-tls-key-file', pki.clientKeyFile, ...common], {}, files), {}, { start: false })
   t.teardown(withCert.close)
@@ -497,6 +502,33 @@ t.test('TLS to the worker: a custom CA, and mutual TLS with a client certificate
   const rightName = await startAgent(configFrom(['--connect-url', named.url, '--connect-tls-ca-file', pki.caFile, '--connect-tls-server-name', 'connect-0.connect', ...common], {}, files), {}, { start: false })
   t.teardown(rightName.close)
   t.equal((await run(rightName)).status, 200, '--connect-tls-server-name verifies the name the certificate carries')
+})
+
+t.test('a worker that closes the TLS connection after the handshake without a word (Jetty refusing a client certificate) → CONNECT_TLS, liveness spared', async (t) => {
+  // Real Connect (Jetty) with ssl.client.auth=required closes a connection without a client
+  // certificate once the handshake is done, often before its alert is read: undici then sees
+  // only "other side closed". That read as CONNECT_UNREACHABLE and failed liveness: a restart
+  // loop of a healthy worker over a certificate the agent lacks (found in test/real/connect.test.ts).
+  const pki = makePki()
+  const closer = createTlsServer({ cert: pki.serverCert, key: pki.serverKey }, (socket) => { socket.destroy() })
+  await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { closer.close() })
+  const { port } = closer.address() as AddressInfo
+  const files = { readFile: (p: string) => readFileSync(p, 'utf8') }
+  const a = await startAgent(configFrom(['--connect-url', `https://127.0.0.1:${port}`, '--connect-tls-ca-file', pki.caFile, '--interval', '1m', '--timeout', '2s'], {}, files), {}, { start: false })
+  t.teardown(a.close)
+  const ready = await run(a)
+  t.equal(ready.status, 503)
+  t.match(ready.body, /\[-\]connect-ready failed: CONNECT_TLS: .*closed the TLS connection .*client certificate/)
+  t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'the worker completed a TLS handshake: it is alive')
+
+  // Plain HTTP closed without a word stays unreachable: no handshake proves anything there.
+  const plain = createNetServer((socket) => { socket.destroy() })
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { plain.close() })
+  const b = await startAgent(configFrom(['--connect-url', `http://127.0.0.1:${(plain.address() as AddressInfo).port}`, '--interval', '1m', '--timeout', '2s']), {}, { start: false })
+  t.teardown(b.close)
+  t.match((await run(b, '/livez')).body, /CONNECT_UNREACHABLE/)
 })
 
 t.test('a header the HTTP client refuses is our mistake, not the worker down (issue 11 #4)', async (t) => {
