@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
-import { request } from 'undici'
+import { Agent, request } from 'undici'
 import { CLI, freePort } from './cli'
 
 const ROOT = resolve(__dirname, '..', '..')
@@ -432,7 +432,7 @@ export class RealKafkaCluster {
    * Starts `count` distributed Connect workers of one group (internal topics RF 3) and waits for
    * each to answer GET /health with 200.
    */
-  async startConnect (count = 2, opts: { heapMb?: number, props?: Record<string, string | number>, jvmArgs?: string[], auth?: { username: string, password: string } } = {}): Promise<ConnectWorker[]> {
+  async startConnect (count = 2, opts: { heapMb?: number, props?: Record<string, string | number>, jvmArgs?: string[], auth?: { username: string, password: string }, https?: ConnectHttps } = {}): Promise<ConnectWorker[]> {
     const group = `healthz-connect-${randomBytes(3).toString('hex')}`
     const workers: ConnectWorker[] = []
     for (let k = 1; k <= count; k++) {
@@ -454,9 +454,10 @@ export class RealKafkaCluster {
         'status.storage.replication.factor': 3,
         'offset.storage.partitions': 3,
         'status.storage.partitions': 3,
-        listeners: `http://127.0.0.1:${port}`,
+        listeners: `${opts.https === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
         'rest.advertised.host.name': '127.0.0.1',
         'rest.advertised.port': port,
+        ...opts.https !== undefined && httpsProps(opts.https),
         'offset.flush.interval.ms': 1000,
         // A departed worker's connectors move at once instead of after 5 minutes.
         'scheduled.rebalance.max.delay.ms': 0,
@@ -464,7 +465,7 @@ export class RealKafkaCluster {
       }))
       const jvm = new JvmProcess(`connect-${i}`, this.dir, this.java(`-Xmx${opts.heapMb ?? 384}m`, ...opts.jvmArgs ?? [], 'org.apache.kafka.connect.cli.ConnectDistributed', config))
       this.connect.push(jvm)
-      workers.push(new ConnectWorker(jvm, port, opts.auth))
+      workers.push(new ConnectWorker(jvm, port, opts.auth, opts.https?.client))
     }
     for (const w of workers) w.jvm.start()
     for (const w of workers) await w.waitReady(120_000)
@@ -484,11 +485,44 @@ export class RealKafkaCluster {
   }
 }
 
-export class ConnectWorker {
-  /** `auth`: the basic-auth credentials the test itself uses on this worker's REST API. */
-  constructor (readonly jvm: JvmProcess, readonly port: number, readonly auth?: { username: string, password: string }) {}
+/**
+ * A Connect REST listener over TLS (`listeners.https.*`, so the worker's own Kafka clients are
+ * untouched). Jetty takes keystores, not PEM: a PKCS12 keystore, and for client certificates a
+ * PKCS12 truststore made with keytool (openssl's PKCS12 carries no trust anchors Java accepts).
+ */
+export interface ConnectHttps {
+  readonly keystore: string
+  readonly password: string
+  /** Demands a client certificate signed by a CA in this truststore. */
+  readonly truststore?: string
+  /** What the test itself presents to this worker's REST API. */
+  readonly client: { readonly ca: string, readonly cert?: string, readonly key?: string }
+}
 
-  get url (): string { return `http://127.0.0.1:${this.port}` }
+function httpsProps (h: ConnectHttps): Record<string, string> {
+  return {
+    'rest.advertised.listener': 'https',
+    'listeners.https.ssl.keystore.location': h.keystore,
+    'listeners.https.ssl.keystore.type': 'PKCS12',
+    'listeners.https.ssl.keystore.password': h.password,
+    'listeners.https.ssl.key.password': h.password,
+    ...h.truststore !== undefined && {
+      'listeners.https.ssl.client.auth': 'required',
+      'listeners.https.ssl.truststore.location': h.truststore,
+      'listeners.https.ssl.truststore.type': 'PKCS12',
+      'listeners.https.ssl.truststore.password': h.password,
+    },
+  }
+}
+
+export class ConnectWorker {
+  private readonly dispatcher: Agent | undefined
+  /** `auth`: the basic-auth credentials the test itself uses on this worker's REST API; `tls`: its TLS material. */
+  constructor (readonly jvm: JvmProcess, readonly port: number, readonly auth?: { username: string, password: string }, readonly tls?: ConnectHttps['client']) {
+    this.dispatcher = tls === undefined ? undefined : new Agent({ connect: tls })
+  }
+
+  get url (): string { return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}` }
   get workerId (): string { return `127.0.0.1:${this.port}` }
 
   async rest (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number, body: string, json: () => unknown }> {
@@ -499,6 +533,7 @@ export class ConnectWorker {
       method,
       headers,
       ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(this.dispatcher !== undefined && { dispatcher: this.dispatcher }),
       signal: AbortSignal.timeout(30_000),
     })
     const text = await res.body.text()

@@ -3,11 +3,13 @@
 // test/real/kafka-versions. Connectors are connect-runtime's own test connectors (MockSink/
 // MockSource), driven through the worker's REST API; the agent is the built CLI beside worker 1.
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { AgentProcess, forEachKafkaVersion, RealKafkaCluster, type ConnectWorker, type Tap } from '../helpers/real-kafka'
+import { makePki } from '../helpers/tls'
 
 // Connect answers through its herder, slower than a broker under load: a wider deadline than
 // the broker tests, still well inside what the README recommends.
@@ -304,6 +306,40 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.notMatch(refused.body, `${password}-not`, 'the password never shows')
     const live = await wrong.get('/livez?verbose')
     t.equal(live.status, 200, `refused credentials are the worker answering: liveness holds (${live.body.trim()})`)
+  })
+
+  t.test('the REST API over mutual TLS: right CA and client certificate → ready; a CA that does not match, or no certificate → /readyz 503 CONNECT_TLS, /livez 200', async (t) => {
+    const pki = makePki()
+    const other = makePki()
+    const password = 'connect-keystore'
+    const keystore = join(pki.dir, 'connect.p12')
+    const truststore = join(pki.dir, 'connect-trust.p12')
+    execFileSync('openssl', ['pkcs12', '-export', '-in', join(pki.dir, 'server.pem'), '-inkey', join(pki.dir, 'server.key'), '-certfile', pki.caFile,
+      '-name', 'connect', '-out', keystore, '-passout', `pass:${password}`], { stdio: 'pipe' })
+    execFileSync('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', pki.caFile, '-keystore', truststore, '-storetype', 'PKCS12', '-storepass', password], { stdio: 'pipe' })
+    const client = { ca: pki.ca, cert: execFileSync('cat', [pki.clientCertFile]).toString(), key: execFileSync('cat', [pki.clientKeyFile]).toString() }
+    // A worker of its own group: the others keep serving plain HTTP.
+    const [w] = await cluster.startConnect(1, { https: { keystore, password, truststore, client } }) as [ConnectWorker]
+    t.teardown(async () => { await w.jvm.kill() })
+    t.match(w.url, /^https:/)
+    const c = name('over-tls')
+    const created = await w.rest('PUT', `/connectors/${c}/config`, sink(name('topic')))
+    t.ok([200, 201].includes(created.status), `created over TLS: ${created.status}`)
+
+    const tlsArgs = ['--connectors', c, '--connect-tls-cert-file', pki.clientCertFile, '--connect-tls-key-file', pki.clientKeyFile]
+    const right = await agentFor(t, w, [...tlsArgs, '--connect-tls-ca-file', pki.caFile])
+    const wrongCa = await agentFor(t, w, [...tlsArgs, '--connect-tls-ca-file', other.caFile])
+    const noCert = await agentFor(t, w, ['--connectors', c, '--connect-tls-ca-file', pki.caFile])
+    const ok = await right.waitStatus('/readyz', 200, CHANGE)
+    t.equal(ok.body, 'ok\n', 'the right CA and client certificate: ready, the connector RUNNING')
+    for (const [a, what] of [[wrongCa, 'a CA that does not match'], [noCert, 'no client certificate']] as const) {
+      const refused = await a.waitFor('/readyz', (r) => r.body.includes('CONNECT_TLS'), CHANGE, `CONNECT_TLS (${what})`)
+      t.equal(refused.status, 503, `${what}: not ready`)
+      t.match(refused.body, /\[-\]connect-ready failed: CONNECT_TLS: /)
+      // The worker completed a handshake: it is alive, and a restart would not mend our certificate.
+      const live = await a.get('/livez?verbose')
+      t.equal(live.status, 200, `${what}: liveness spares the worker (${live.body.trim().split('\n').join(' | ')})`)
+    }
   })
 
   t.test('worker 2 frozen (SIGSTOP) → its agent fails liveness with TIMEOUT, probes stay fast; SIGCONT → 200', async (t) => {
