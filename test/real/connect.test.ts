@@ -342,6 +342,46 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     }
   })
 
+  t.test('worker 2 leaves the group (SIGTERM): its work moves to worker 1 through UNASSIGNED; the agent beside worker 1 stays 200 within the grace', async (t) => {
+    const prefix = name('moving')
+    const names = [1, 2, 3, 4].map((i) => `${prefix}-${i}`)
+    for (const c of names) await create(c, sink(name('topic')))
+    const placed = await Promise.all(names.map(async (c) => await waitConnector(c, (s) => allRunning(s), 'RUNNING')))
+    const onW2 = placed.filter((s) => s.connector.worker_id === w2.workerId || s.tasks.some((x) => x.worker_id === w2.workerId))
+    t.ok(onW2.length > 0, `the group spread the work: ${onW2.length} of 4 connectors have a part on worker 2`)
+    const a = await agentFor(t, w1, ['--connectors', `${prefix}-*`])
+    await a.waitStatus('/readyz', 200, CHANGE)
+
+    // Watch the agent and the worker's own statuses side by side while worker 2 leaves.
+    const answers: Array<{ status: number, body: string }> = []
+    const states = new Set<string>()
+    const watching = { on: true }
+    const watcher = (async () => {
+      while (watching.on) {
+        answers.push(await a.get('/readyz?verbose'))
+        for (const c of names) {
+          const s = await status(c)
+          if (s !== undefined) for (const x of [s.connector, ...s.tasks]) states.add(x.state)
+        }
+        await sleep(100)
+      }
+    })()
+    t.teardown(async () => { watching.on = false; await watcher })
+    w2.jvm.signal('SIGTERM')
+    t.comment(`worker 2 exited with ${String(await w2.jvm.waitExit())}`)
+    await Promise.all(names.map(async (c) => await waitConnector(c, (s) => allRunning(s) && s.connector.worker_id === w1.workerId && s.tasks.every((x) => x.worker_id === w1.workerId), 'RUNNING on worker 1')))
+    await sleep(2 * INTERVAL) // the agent's runs after the move
+    watching.on = false
+    await watcher
+    const failed = answers.filter((r) => r.status !== 200)
+    t.same(failed.map((r) => r.body), [], `the agent beside worker 1 stayed 200 through ${answers.length} answers`)
+    t.comment(`states the worker reported during the move: ${[...states].sort().join(', ')}`)
+
+    // Worker 2 back, for the tests that follow.
+    w2.jvm.start()
+    await w2.waitReady(120_000)
+  })
+
   t.test('worker 2 frozen (SIGSTOP) → its agent fails liveness with TIMEOUT, probes stay fast; SIGCONT → 200', async (t) => {
     const a2 = await agentFor(t, w2, ['--connectors', 'none-such'])
     await a2.waitStatus('/livez', 200, CHANGE)
