@@ -208,7 +208,8 @@ t.test('PodMonitor: valid, selects broker and Connect pods, scrapes the healthz 
   t.ok(selects(selector, BROKER_POD), 'selects the broker pods')
   t.ok(selects(selector, CONNECT_POD), 'selects the Connect pods')
   t.notOk(selects(selector, { 'app.kubernetes.io/name': 'zookeeper', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }), 'not other pods')
-  t.same(selector.matchExpressions, [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['kafka', 'kafka-connect'] }])
+  t.ok(selects(selector, { 'app.kubernetes.io/name': 'kafka-separated', 'app.kubernetes.io/component': 'controller' }), 'selects the dedicated controllers')
+  t.same(selector.matchExpressions, [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['kafka', 'kafka-separated', 'kafka-connect'] }])
 
   const endpoints = podMonitor.spec.podMetricsEndpoints
   t.equal(endpoints.length, 1)
@@ -228,7 +229,7 @@ t.test('PodMonitor: valid, selects broker and Connect pods, scrapes the healthz 
 
 t.test('the pod manifests carry what the PodMonitor selects and scrapes', async (t) => {
   const workloads: Array<{ file: string, name: string, labels: Labels, annotations: Labels, healthz: Container }> = []
-  for (const sub of ['kafka', 'connect']) {
+  for (const sub of ['kafka', 'kafka-separated', 'connect']) {
     const dir = join(ROOT, 'k8s', sub)
     if (!existsSync(dir)) continue
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
