@@ -15,7 +15,7 @@ import { printable } from '../core/printable'
 import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './client'
 
 /**
- * BrokerClient on kafkajs 2.2.4. The one file that knows kafkajs.
+ * BrokerClient on kafkajs 2.2.4, and the connection machinery kafkajs-quorum-client.ts shares.
  *
  * It uses kafkajs's internal Broker on a connection pool with a single address, rather than
  * the public Admin client, for two reasons: Admin may send any request to any broker from the
