@@ -96,8 +96,9 @@ export function quorumCheck (deps: QuorumCheckDeps): Check & { close: () => Prom
       try {
         q = await client.describeQuorum(signal)
       } catch (err) {
-        if (client === local || (err instanceof BrokerError && ['auth', 'tls', 'client'].includes(err.kind))) return failed(controllerFailure(where, err))
+        // Our own mistakes (credentials, TLS material, a bug in our client) are never the leader being down.
         const kind = err instanceof BrokerError ? err.kind : 'client'
+        if (client === local || ['auth', 'tls', 'client'].includes(kind)) return failed(controllerFailure(where, err))
         return failed(fail('QUORUM_LEADER_UNREACHABLE', `leader ${cluster.leaderId} (named by controller ${address}) did not describe the quorum (${kind}): ${err instanceof Error ? err.message : String(err)}`))
       }
       store.update(q)

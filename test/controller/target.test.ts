@@ -167,3 +167,60 @@ t.test('--quorum-metrics on a broker: the quorum as metrics only, never in a pro
   t.equal((await a.app.inject({ url: '/readyz' })).statusCode, 200, 'the broker\'s readiness does not ask the quorum')
   t.notMatch((await a.app.inject({ url: '/readyz?verbose' })).body, 'quorum')
 })
+
+t.test('our own client failing is CONTROLLER_CLIENT_ERROR, never the leader being down (local mistake, not the peer)', async (t) => {
+  const q = new FakeQuorum()
+  const { app } = await agentFor(q)
+  await waitForStatus(app, '/readyz', 200, 2000)
+  q.faults.set(FakeQuorum.port(1), 'bug')
+  await waitForBody(app, '/readyz?verbose', '[-]quorum failed: CONTROLLER_CLIENT_ERROR: controller controller-1:9091: Cannot read properties of undefined', 2000)
+  q.faults.set(FakeQuorum.port(2), 'bug')
+  await waitForBody(app, '/readyz?verbose', '[-]quorum failed: CONTROLLER_CLIENT_ERROR: controller controller-2:9092: Cannot read', 2000)
+  t.equal((await app.inject({ url: '/livez' })).statusCode, 200, 'liveness stays up')
+  t.match(JSON.parse((await app.inject({ url: '/status' })).body).checks['controller-reachable'].message, /^controller state unknown: CONTROLLER_CLIENT_ERROR/)
+})
+
+t.test('a leader without an endpoint in the answer is named', async (t) => {
+  const q = new FakeQuorum()
+  q.voters = [2, 3]
+  q.leaderId = 1
+  const { app } = await agentFor(q)
+  await waitForBody(app, '/readyz?verbose', 'QUORUM_LEADER_UNREACHABLE: leader 1 has no endpoint in controller controller-2:9092\'s DescribeCluster answer', 2000)
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 503)
+})
+
+t.test('--quorum-metrics maps the broker\'s refusals to bounded reasons', async (t) => {
+  const q = new FakeQuorum()
+  const config = configFrom(['--kafka-brokers', 'kafka-1:9092', '--quorum-metrics', '--in-sync=false', '--advertised-check', 'off', '--interval', '50ms', '--timeout', '40ms'])
+  const a = await startAgent(config, { quorumClientFor: q.clientFor, brokerClient: new FakeBrokerClient() })
+  t.teardown(a.close)
+  const view = async (): Promise<{ reason: string, message: string }> => JSON.parse((await a.app.inject({ url: '/status' })).body).checks['quorum-view'].lastRun
+  for (const [fault, reason] of [[{ kind: 'auth', message: 'refused' }, 'CONTROLLER_AUTH'], [{ kind: 'tls', message: 'expired' }, 'CONTROLLER_TLS'], ['bug', 'CONTROLLER_CLIENT_ERROR']] as const) {
+    q.faults.set(9092, fault)
+    await waitForBody(a.app, '/status', `"reason":"${reason}"`, 2000)
+    t.equal((await view()).reason, reason)
+  }
+  q.faults.clear()
+  q.leaderId = -1
+  await waitForBody(a.app, '/status', 'the quorum has no leader (epoch 3)', 2000)
+  t.match((await a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_quorum_leader_id{role="broker",node=""} -1', 'no broker id: the node label is empty')
+})
+
+t.test('rotated secret files: the controller clients are rebuilt with the new material, the leader\'s too', async (t) => {
+  const q = new FakeQuorum()
+  let password = 'first\n'
+  const config = configFrom(['--kafka-controller', `controller-2:${FakeQuorum.port(2)}`, '--kafka-controller-id', '2', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'healthz', '--kafka-sasl-password-file', '/pw', '--interval', '50ms', '--timeout', '40ms'],
+    {}, { readFile: () => password })
+  const a = await startAgent(config, { quorumClientFor: q.clientFor })
+  t.teardown(a.close)
+  await waitForBody(a.app, '/status', 'caught-up voter', 2000)
+  const passwords = (): string[] => q.built.map((b) => b.sasl !== undefined && 'password' in b.sasl ? b.sasl.password : '')
+  t.same([...new Set(passwords())], ['first'])
+  password = 'second\n'
+  const rebuilt = (port: number): boolean => q.built.some((b, i) => b.port === port && passwords()[i] === 'second')
+  for (let i = 0; i < 40 && !(rebuilt(FakeQuorum.port(2)) && rebuilt(FakeQuorum.port(1))); i++) await sleep(50)
+  t.ok(rebuilt(FakeQuorum.port(2)), 'the local client has the new password')
+  t.ok(rebuilt(FakeQuorum.port(1)), 'the leader\'s client too')
+  password = ''
+  await waitForBody(a.app, '/status', 'FILE_RELOAD_FAILED', 2000)
+})

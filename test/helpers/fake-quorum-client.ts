@@ -10,8 +10,10 @@ export class FakeQuorum {
   observers: number[] = []
   /** ms since each node last caught up (default 0); null: never. */
   behindMs = new Map<number, number | null>()
-  /** Per listener port: an error, or 'hang'. */
-  faults = new Map<number, { kind: BrokerErrorKind, message: string } | 'hang'>()
+  /** Per listener port: an error, 'hang', or 'bug' (our own client throws a TypeError). */
+  faults = new Map<number, { kind: BrokerErrorKind, message: string } | 'hang' | 'bug'>()
+  /** Every listener a client was built for, with its material. */
+  readonly built: KafkaTarget[] = []
   readonly calls: Array<{ port: number, call: string }> = []
   readonly closed: number[] = []
   /** The port of node id n (controllers listen on 9090 + n; a broker on 9092). */
@@ -29,11 +31,14 @@ export class FakeQuorum {
   /** A client for the listener of `target`, as the controller target's quorumClientFor builds them. */
   clientFor = (target: KafkaTarget): QuorumClient => {
     const port = target.port
+    this.built.push(target)
     const answer = async <T>(signal: AbortSignal, call: string, value: () => T): Promise<T> => {
       this.calls.push({ port, call })
       const fault = this.faults.get(port)
       if (fault === 'hang') {
         await new Promise((_resolve, reject) => { signal.addEventListener('abort', () => { reject(new BrokerError('aborted', 'deadline passed')) }) })
+      } else if (fault === 'bug') {
+        throw new TypeError('Cannot read properties of undefined (reading \'send\')')
       } else if (fault !== undefined) {
         throw new BrokerError(fault.kind, fault.message)
       }
