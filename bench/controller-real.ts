@@ -7,13 +7,9 @@
 // the agent's CPU per cycle (controller-reachable + quorum, idle overhead included) and the
 // quorum run's mean duration. Then the requests: an agent at --log-level debug beside the
 // follower at the default 5 s interval, whose kafkajs request lines are counted by API.
-import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { freePort, waitHttp } from '../test/helpers/cli'
 import { kafkaVersions, RealKafkaCluster } from '../test/helpers/real-kafka'
-import { costPerRun, cpuModel, metric, startAgent } from './lib'
+import { costPerRun, countRequests, cpuModel, metric, startAgent } from './lib'
 
 async function main (): Promise<void> {
   const { values } = parseArgs({ strict: true, options: { seconds: { type: 'string', default: '30' } } })
@@ -37,7 +33,7 @@ async function main (): Promise<void> {
       rows.push(`| beside ${what} (node ${id}) | ${r.runs} (${failures} failed) | ${r.meanDurationMs.toFixed(2)} | ${r.cpuMsPerRun.toFixed(2)} |`)
       agent.proc.kill('SIGKILL')
     }
-    requests = await countRequests(args(follower), 20)
+    requests = await countRequests(args(follower), 20, 'quorum', true)
   } finally {
     await cluster.stop()
   }
@@ -48,22 +44,5 @@ async function main (): Promise<void> {
   console.log(`\nRequests the agent beside a follower sent in 20 s at the default interval (debug log): ${requests}`)
 }
 
-/** Counts the agent's kafkajs request lines by API and by listener over `seconds`, at the default interval. */
-async function countRequests (base: string[], seconds: number): Promise<string> {
-  const port = await freePort()
-  const proc = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'cli.js'), ...base, '--host', '127.0.0.1', '--log-level', 'debug'],
-    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port) }, stdio: ['ignore', 'pipe', 'ignore'] })
-  const byApi = new Map<string, number>()
-  createInterface({ input: proc.stdout }).on('line', (line) => {
-    const m = /"msg":"Request (\w+)\(key/.exec(line)
-    const broker = /"broker":"([^"]+)"/.exec(line)?.[1] ?? '?'
-    if (m?.[1] !== undefined) byApi.set(`${m[1]} to ${broker}`, (byApi.get(`${m[1]} to ${broker}`) ?? 0) + 1)
-  })
-  await waitHttp(port, '/ping', 200, 30_000)
-  await new Promise((r) => setTimeout(r, seconds * 1000))
-  const runs = await metric(port, 'kafka_healthz_check_runs_total', 'check="quorum"')
-  proc.kill('SIGKILL')
-  return `${runs} quorum runs; ${[...byApi].map(([api, n]) => `${api}: ${n}`).join(', ')}`
-}
 
 void main()
