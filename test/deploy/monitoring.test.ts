@@ -14,6 +14,7 @@ import { REASONS } from '../../src/targets'
 import { configFrom, startAgent } from '../helpers/agent'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
 import { selects, type Labels } from '../helpers/deploy-cross-check'
+import { FakeQuorum } from '../helpers/fake-quorum-client'
 import { MockCluster } from '../helpers/mock-cluster'
 
 const ROOT = resolve(__dirname, '..', '..')
@@ -119,9 +120,11 @@ t.before(async () => {
     const config = configFrom([
       '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1',
       '--connect-url', worker.url,
+      // The controller target too (a quorum no mock can play: FakeQuorum), so its series are here.
+      '--kafka-controller', `127.0.0.1:${FakeQuorum.port(1)}`, '--kafka-controller-id', '1',
       '--interval', '1m', '--timeout', '2s', '--failure-threshold', '1',
     ])
-    const a = await startAgent(config, {}, { start: false })
+    const a = await startAgent(config, { quorumClientFor: new FakeQuorum().clientFor }, { start: false })
     try {
       const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
       agentChecks = [...a.agent.runner.names]
