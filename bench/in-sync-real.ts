@@ -8,13 +8,9 @@
 // mean duration and the agent's CPU per cycle with the check on, then with --in-sync=false in
 // the same cluster state. Then the requests it sends: a third agent at --log-level debug, whose
 // kafkajs request lines are counted over the same runs.
-import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { freePort, waitHttp } from '../test/helpers/cli'
 import { kafkaVersions, RealKafkaCluster } from '../test/helpers/real-kafka'
-import { costPerRun, cpuModel, metric, startAgent } from './lib'
+import { costPerRun, countRequests, cpuModel, metric, startAgent } from './lib'
 
 async function main (): Promise<void> {
   const { values } = parseArgs({ strict: true, options: { seconds: { type: 'string', default: '30' }, topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' } } })
@@ -49,7 +45,7 @@ async function main (): Promise<void> {
     const off = await startAgent([...base, '--in-sync=false'])
     const b = await costPerRun(off, 'registered', seconds)
     off.proc.kill('SIGKILL')
-    requests = await countRequests(base, 20)
+    requests = await countRequests(base, 20, 'in-sync')
     rows.push(`| ${partitions.toLocaleString('en')} partitions (${topics} topics x ${perTopic}, RF 3) | ${a.runs} (${failures} failed) | ${a.meanDurationMs.toFixed(1)} | ${a.cpuMsPerRun.toFixed(2)} | ${b.cpuMsPerRun.toFixed(2)} | ${(a.cpuMsPerRun - b.cpuMsPerRun).toFixed(2)} |`)
   } finally {
     await cluster.stop()
@@ -61,21 +57,5 @@ async function main (): Promise<void> {
   console.log(`\nRequests the agent sent to broker 1 in 20 s (debug log): ${requests}`)
 }
 
-/** Counts the agent's kafkajs request lines by API over `seconds`, with the in-sync runs they served. */
-async function countRequests (base: string[], seconds: number): Promise<string> {
-  const port = await freePort()
-  const proc = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'cli.js'), ...base, '--host', '127.0.0.1', '--log-level', 'debug'],
-    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port) }, stdio: ['ignore', 'pipe', 'ignore'] })
-  const byApi = new Map<string, number>()
-  createInterface({ input: proc.stdout }).on('line', (line) => {
-    const m = /"msg":"Request (\w+)\(key/.exec(line)
-    if (m?.[1] !== undefined) byApi.set(m[1], (byApi.get(m[1]) ?? 0) + 1)
-  })
-  await waitHttp(port, '/ping', 200, 30_000)
-  await new Promise((r) => setTimeout(r, seconds * 1000))
-  const runs = await metric(port, 'kafka_healthz_check_runs_total', 'check="in-sync"')
-  proc.kill('SIGKILL')
-  return `${runs} in-sync runs; ${[...byApi].map(([api, n]) => `${api} ${n}`).join(', ')}`
-}
 
 void main()

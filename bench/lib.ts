@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: starting the built agent, reading its metrics and /proc.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { request } from 'undici'
@@ -53,4 +54,26 @@ export async function costPerRun (agent: RunningAgent, check: string, seconds: n
   const cpu = await metric(agent.port, 'process_cpu_seconds_total') - cpu0
   const dur = await metric(agent.port, 'kafka_healthz_check_duration_seconds_sum', `check="${check}"`) - dur0
   return { runs, cpuMsPerRun: (cpu * 1000) / runs, meanDurationMs: (dur * 1000) / runs }
+}
+
+/**
+ * Runs the built agent with `args` at --log-level debug for `seconds` and counts its kafkajs
+ * request lines by API (and by listener with `byListener`); returns them with the runs of `check`.
+ */
+export async function countRequests (args: string[], seconds: number, check: string, byListener = false): Promise<string> {
+  const port = await freePort()
+  const proc = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'cli.js'), ...args, '--host', '127.0.0.1', '--log-level', 'debug'],
+    { env: { PATH: process.env.PATH, HEALTHZ_PORT: String(port) }, stdio: ['ignore', 'pipe', 'ignore'] })
+  const byApi = new Map<string, number>()
+  createInterface({ input: proc.stdout }).on('line', (line) => {
+    const api = /"msg":"Request (\w+)\(key/.exec(line)?.[1]
+    if (api === undefined) return
+    const key = byListener ? `${api} to ${/"broker":"([^"]+)"/.exec(line)?.[1] ?? '?'}` : api
+    byApi.set(key, (byApi.get(key) ?? 0) + 1)
+  })
+  await waitHttp(port, '/ping', 200, 30_000)
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const runs = await metric(port, 'kafka_healthz_check_runs_total', `check="${check}"`)
+  proc.kill('SIGKILL')
+  return `${runs} ${check} runs; ${[...byApi].map(([api, n]) => `${api}${byListener ? ':' : ''} ${n}`).join(', ')}`
 }

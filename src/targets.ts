@@ -1,13 +1,14 @@
 import { CORE_REASONS, ROTATION_REASONS, type Reason } from './core/check'
 import type { Target } from './core/target'
 import { connectTarget } from './connect/target'
+import { controllerTarget } from './controller/target'
 import { kafkaTarget } from './kafka/target'
 
 /**
  * Every target the agent knows, in the order their checks run and their probe lines show.
  * A new target is a new folder plus one entry here.
  */
-export const TARGETS = [kafkaTarget, connectTarget] as const
+export const TARGETS = [kafkaTarget, controllerTarget, connectTarget] as const
 
 type DepsOf<T> = T extends Target<infer D> ? D : never
 type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 
 const SRC = resolve(__dirname, '..', 'src')
-const TARGET_DIRS = ['kafka', 'connect']
+const TARGET_DIRS = ['kafka', 'connect', 'controller']
 
 function sources (dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

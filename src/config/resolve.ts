@@ -29,16 +29,24 @@ export interface KafkaTarget {
   sasl: { mechanism: SaslMechanism, username: string, password: string } | { mechanism: 'oauthbearer', oauth: OAuthSource } | undefined
 }
 
+/** The KRaft controller in this pod (--kafka-controller): its listener, secured as the --kafka-tls and --kafka-sasl options say. */
+export interface ControllerTarget {
+  readonly listener: KafkaTarget
+  readonly nodeId: number
+  readonly caughtUpBoundMs: number
+}
+
 /** The configuration the agent runs with: options, plus everything derived from them and read from files. */
 export interface Config extends Readonly<Options> {
   readonly kafka: KafkaTarget | undefined
   readonly connect: ConnectTarget | undefined
+  readonly controller: ControllerTarget | undefined
   /**
    * Reads the files again (passwords, CA, client certificate and key, headers) and derives the
    * targets afresh from the same options: secrets rotate under a running pod. Throws
    * ConfigError, as at start, when a file is missing or wrong; never echoes a secret.
    */
-  readonly reread: () => Pick<Config, 'kafka' | 'connect'>
+  readonly reread: () => Pick<Config, 'kafka' | 'connect' | 'controller'>
   /** The token GET /prestop requires, read again on each call (it rotates); undefined: none. */
   readonly prestopTokenNow: () => string | undefined
 }
@@ -50,18 +58,23 @@ const defaultDeps: ResolveDeps = {
 }
 
 function brokerId (o: Options, deps: ResolveDeps): number | undefined {
-  const raw = o.kafkaBrokerId.trim()
+  return nodeId(o, deps, 'kafkaBrokerId', 'kafkaBrokerIdOffset')
+}
+
+/** A node id option: a number, "auto" (the StatefulSet ordinal plus an offset) or empty. */
+function nodeId (o: Options, deps: ResolveDeps, idKey: 'kafkaBrokerId' | 'kafkaControllerId', offsetKey: 'kafkaBrokerIdOffset' | 'kafkaControllerIdOffset'): number | undefined {
+  const raw = o[idKey].trim()
   if (raw === '') return undefined
   if (/^\d+$/.test(raw)) return Number(raw)
-  if (raw !== 'auto') throw new ConfigError(`${named(o, 'kafkaBrokerId')}: got ${JSON.stringify(raw)}, expected a node id (0 or more), "auto" or empty`)
+  if (raw !== 'auto') throw new ConfigError(`${named(o, idKey)}: got ${JSON.stringify(raw)}, expected a node id (0 or more), "auto" or empty`)
   const pod = o.podName !== '' ? o.podName : (deps.hostname ?? '')
   // StatefulSet pods are named <set>-<ordinal>; nothing else tells us which broker we sit beside.
   const m = /-(\d+)$/.exec(pod)
   if (m === null) {
-    throw new ConfigError(`${named(o, 'kafkaBrokerId')}: got "auto", expected ${named(o, 'podName')} (or $HOSTNAME) to end in a StatefulSet ordinal like kafka-2, but it is ${JSON.stringify(pod)}`)
+    throw new ConfigError(`${named(o, idKey)}: got "auto", expected ${named(o, 'podName')} (or $HOSTNAME) to end in a StatefulSet ordinal like kafka-2, but it is ${JSON.stringify(pod)}`)
   }
-  const id = Number(m[1]) + o.kafkaBrokerIdOffset
-  if (id < 0) throw new ConfigError(`${named(o, 'kafkaBrokerIdOffset')}: got ${o.kafkaBrokerIdOffset}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
+  const id = Number(m[1]) + o[offsetKey]
+  if (id < 0) throw new ConfigError(`${named(o, offsetKey)}: got ${o[offsetKey]}, expected an offset that keeps the node id of ${JSON.stringify(pod)} at 0 or more`)
   return id
 }
 
@@ -110,12 +123,13 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   if (o.timeout >= o.interval) {
     throw new ConfigError(`${named(o, 'timeout')}: got ${formatDuration(o.timeout)}, expected less than ${named(o, 'interval')} (${formatDuration(o.interval)}) so runs never overlap`)
   }
-  if (o.kafkaBrokers === '' && o.connectUrl === '') {
-    throw new ConfigError(`${named(o, 'kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${named(o, 'connectUrl')} (nothing to check otherwise)`)
+  if (o.kafkaBrokers === '' && o.connectUrl === '' && o.kafkaController === '') {
+    throw new ConfigError(`${named(o, 'kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${named(o, 'kafkaController')}, or ${named(o, 'connectUrl')} (nothing to check otherwise)`)
   }
-  const targets = (): Pick<Config, 'kafka' | 'connect'> => ({
+  const targets = (): Pick<Config, 'kafka' | 'connect' | 'controller'> => ({
     kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
     connect: o.connectUrl === '' ? undefined : connectTarget(o, deps),
+    controller: o.kafkaController === '' ? undefined : controllerTarget(o, deps),
   })
   return { ...o, ...targets(), reread: targets, prestopTokenNow: prestopToken(o, deps) }
 }
@@ -141,12 +155,12 @@ function prestopToken (o: Options, deps: ResolveDeps): () => string | undefined 
   }
 }
 
-function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {
-  const sep = o.kafkaBrokers.lastIndexOf(':')
+function kafkaTarget (o: Options, deps: ResolveDeps, at = o.kafkaBrokers): KafkaTarget {
+  const sep = at.lastIndexOf(':')
   const kafka: KafkaTarget = {
-    address: o.kafkaBrokers,
-    host: o.kafkaBrokers.slice(0, sep).replace(/^\[(.*)\]$/, '$1'),
-    port: Number(o.kafkaBrokers.slice(sep + 1)),
+    address: at,
+    host: at.slice(0, sep).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(at.slice(sep + 1)),
     brokerId: brokerId(o, deps),
     minBrokers: o.minBrokers,
     clientId: o.kafkaClientId,
@@ -154,4 +168,13 @@ function kafkaTarget (o: Options, deps: ResolveDeps): KafkaTarget {
     sasl: sasl(o, deps),
   }
   return kafka
+}
+
+function controllerTarget (o: Options, deps: ResolveDeps): ControllerTarget {
+  const id = nodeId(o, deps, 'kafkaControllerId', 'kafkaControllerIdOffset')
+  if (id === undefined) {
+    throw new ConfigError(`${named(o, 'kafkaControllerId')}: got nothing, expected this controller's node id (a number, or "auto" in a StatefulSet) because ${named(o, 'kafkaController')} is set: the quorum check judges this node`)
+  }
+  // The listener's security is the broker's options: one set of TLS/SASL settings per pod.
+  return { listener: { ...kafkaTarget(o, deps, o.kafkaController), brokerId: undefined }, nodeId: id, caughtUpBoundMs: o.controllerCaughtUpBound }
 }

@@ -54,6 +54,12 @@ export const SCHEMA = {
   kafkaSaslOauthClientSecretFile: str('OAUTHBEARER: file holding the client secret. A trailing newline is ignored.'),
   kafkaSaslOauthScope: str('OAUTHBEARER: scope to ask the token endpoint for. Empty: none.'),
 
+  kafkaController: address('Address of the KRaft controller in this pod: its own controller listener (host:port, as in controller.quorum.voters). Enables the controller checks and the controller\'s /prestop; leave empty to skip them. It speaks TLS and SASL as --kafka-tls-* and --kafka-sasl-* say.'),
+  kafkaControllerId: str('This controller\'s node id: a number, or "auto" to take the StatefulSet ordinal of --pod-name plus --kafka-controller-id-offset. Required with --kafka-controller.'),
+  kafkaControllerIdOffset: int('Added to the pod ordinal when --kafka-controller-id=auto.', 0, -1_000_000, 1_000_000),
+  controllerCaughtUpBound: duration('A voter is caught up while the leader\'s last caught-up time minus its own stays under this (Kafka\'s controller.quorum.fetch.timeout.ms).', 2000, 1),
+  quorumMetrics: bool('On a broker: also export the KRaft quorum (DescribeQuorum, which the broker forwards to the active controller) as metrics, never as readiness. One request more per run.'),
+
   connectUrl: httpUrl('Kafka Connect REST URL of the worker in this pod. Enables the Connect checks; leave empty to skip them. A URL with user:password in it is refused: use --connect-username with HEALTHZ_CONNECT_PASSWORD or --connect-password-file.'),
   connectUsername: str('Basic-auth username for the Connect REST API.'),
   connectPassword: str('Basic-auth password. Environment only; or use --connect-password-file. May contain ":".', '', { secret: true }),
@@ -91,6 +97,7 @@ export const GROUPS: ReadonlyArray<{ readonly title: string, readonly from: keyo
   { title: 'Kafka broker (--kafka-brokers)', from: 'kafkaBrokers' },
   { title: 'Kafka broker: in-sync, /prestop, advertised address', from: 'inSync' },
   { title: 'Kafka broker: TLS and SASL', from: 'kafkaTls' },
+  { title: 'KRaft controller (--kafka-controller)', from: 'kafkaController' },
   { title: 'Kafka Connect (--connect-url)', from: 'connectUrl' },
   { title: 'One-shot mode (kafka-healthz check)', from: 'probe' },
 ]

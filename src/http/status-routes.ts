@@ -38,7 +38,7 @@ const INDEX = `kafka-healthz ${VERSION}
 /connectors/<name>  one connector and its tasks, as JSON: 200 healthy, 503 not (with --connect-url)
 /status     every check's last result, as JSON (?pretty: indented)
 /metrics    Prometheus metrics
-/prestop    the broker's preStop hook: waits until stopping it takes no partition below min.insync.replicas
+/prestop    the preStop hook: waits until stopping the broker takes no partition below min ISR (a controller: keeps a caught-up majority)
 /ping       the agent's own liveness (503 only if its check loop is stuck); never touches a peer
 `
 

@@ -1,3 +1,4 @@
+import { LatestStore } from '../core/latest'
 import { BrokerError, type BrokerClient, type PartitionState } from './client'
 import { fail, pass, type Check, type CheckResult } from '../core/check'
 import { brokerFailure } from './checks'
@@ -75,34 +76,8 @@ export function listSome (names: readonly string[], n = 5): string {
   return names.slice(0, n).join(', ') + (names.length > n ? `, +${names.length - n} more` : '')
 }
 
-/** The latest view, and a way to wait for the next one (GET /prestop re-evaluates on each). */
-export class ClusterViewStore {
-  latest: ClusterView | undefined
-  /** Why the last run produced no view, if it did not. */
-  lastError: string | undefined
-  private waiters: Array<() => void> = []
-
-  constructor (private readonly onUpdate?: (view: ClusterView | undefined) => void) {}
-
-  update (view: ClusterView | undefined, error?: string): void {
-    this.onUpdate?.(view)
-    this.latest = view
-    this.lastError = view === undefined ? error : undefined
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w()
-  }
-
-  /** Resolves at the next update, or when `signal` aborts. */
-  async next (signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return
-    await new Promise<void>((resolve) => {
-      const done = (): void => { signal.removeEventListener('abort', done); resolve() }
-      this.waiters.push(done)
-      signal.addEventListener('abort', done, { once: true })
-    })
-  }
-}
+/** The latest cluster view, and a way to wait for the next one (GET /prestop re-evaluates on each). */
+export class ClusterViewStore extends LatestStore<ClusterView> {}
 
 export interface InSyncDeps {
   readonly client: BrokerClient

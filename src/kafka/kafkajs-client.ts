@@ -15,7 +15,7 @@ import { printable } from '../core/printable'
 import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './client'
 
 /**
- * BrokerClient on kafkajs 2.2.4. The one file that knows kafkajs.
+ * BrokerClient on kafkajs 2.2.4, and the connection machinery kafkajs-quorum-client.ts shares.
  *
  * It uses kafkajs's internal Broker on a connection pool with a single address, rather than
  * the public Admin client, for two reasons: Admin may send any request to any broker from the
@@ -50,7 +50,15 @@ export interface KafkajsClientOptions {
 
 interface KafkajsLogEntry { namespace: string, level: number, label: string, log: { message: string } & Record<string, unknown> }
 
-export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerClient {
+/** A connection to the one node a client is built for: run `fn` on it under `signal`. */
+export interface KafkajsSlot { call: <T>(signal: AbortSignal, fn: (b: Broker) => Promise<T>) => Promise<T>, close: () => Promise<void> }
+
+/**
+ * The connection machinery every client of this folder shares (the broker client, the quorum
+ * client): a kept, authenticated connection (`main`) and a liveness ping that never depends on
+ * credentials.
+ */
+export function kafkajsConnections (opts: KafkajsClientOptions): { main: KafkajsSlot, ping: (signal: AbortSignal) => Promise<void> } {
   const log = opts.logger.child({ component: 'kafkajs' })
   // kafkajs logs an ERROR for every refused connect; the check that saw it reports the failure
   // once, so kafkajs's own lines go to debug and are not even produced above it.
@@ -67,7 +75,7 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
    * Its sockets are tracked so a reset destroys them: kafkajs's own disconnect() only half-closes
    * (FIN-WAIT-2) and leaves dials to a frozen peer in SYN-SENT, one more descriptor every run.
    */
-  function slot (sasl: KafkaTarget['sasl']): { call: <T>(signal: AbortSignal, fn: (b: Broker) => Promise<T>) => Promise<T>, close: () => Promise<void> } {
+  function slot (sasl: KafkaTarget['sasl']): KafkajsSlot {
     interface Conn { readonly broker: Promise<Broker>, readonly sockets: Set<Socket>, /** the handshake finished */ readonly ready: boolean }
     let current: Conn | undefined
 
@@ -176,14 +184,20 @@ export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerCl
     }
   }
 
+  const ping = async (signal: AbortSignal): Promise<void> => {
+    if (opts.target.sasl !== undefined) {
+      await pingOnce(signal)
+      return
+    }
+    await main.call(signal, async (b) => { await b.apiVersions() })
+  }
+  return { main, ping }
+}
+
+export function createKafkajsBrokerClient (opts: KafkajsClientOptions): BrokerClient {
+  const { main, ping } = kafkajsConnections(opts)
   return {
-    ping: async (signal) => {
-      if (opts.target.sasl !== undefined) {
-        await pingOnce(signal)
-        return
-      }
-      await main.call(signal, async (b) => { await b.apiVersions() })
-    },
+    ping,
     clusterMetadata: async (signal) => await main.call(signal, async (b) => {
       const meta = b.lookupRequest(apiKeys.Metadata as number, requests.Metadata)({ topics: [], allowAutoTopicCreation: false })
       const version = meta.request.apiVersion

@@ -14,7 +14,7 @@ declare module 'kafkajs/src/broker' {
       authenticationTimeout?: number
     })
 
-    connectionPool: { send: (req: ProtocolRequest) => Promise<unknown> }
+    connectionPool: { send: (req: ProtocolRequest | { request: ProtocolRequest['request'], response: { decode: (b: Buffer) => Promise<unknown>, parse: (d: unknown) => Promise<unknown> } }) => Promise<unknown> }
     connect (): Promise<void>
     disconnect (): Promise<void>
     apiVersions (): Promise<unknown>
@@ -34,6 +34,7 @@ declare module 'kafkajs/src/protocol/encoder' {
   class Encoder {
     writeArray (array: unknown[]): Encoder
     writeBoolean (value: boolean): Encoder
+    writeBuffer (value: Buffer): Encoder
   }
   export = Encoder
 }

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Lifecycle } from '../core/probes'
@@ -6,6 +5,7 @@ import type { ClusterMetrics } from './metrics'
 import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView, type ClusterViewStore } from './in-sync'
 import { notExcluded } from '../core/glob'
 import { printable } from '../core/printable'
+import { sameToken } from '../core/token'
 import { within } from '../core/within'
 
 /**
@@ -105,11 +105,4 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
 function describeUnsafe (view: ClusterView, unsafe: ClusterView['partitions']): string {
   const names = unsafe.map((p) => `${partitionName(p)} (ISR ${p.isr.join(',')}; min ${minIsrOf(view, p.topic)})`)
   return `stopping broker ${view.brokerId} would leave ${unsafe.length} partition${unsafe.length === 1 ? '' : 's'} below min.insync.replicas: ${listSome(names)}`
-}
-
-/** Compares in constant time, so the answer's timing says nothing about the token. */
-function sameToken (given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '')
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
 }

@@ -6,3 +6,5 @@
  */
 export { BrokerError, type BrokerClient, type BrokerErrorKind, type BrokerInfo, type ClusterMetadata } from './client'
 export { createKafkajsBrokerClient } from './kafkajs-lazy'
+export type { ControllerCluster, ControllerEndpoint, QuorumClient, QuorumState, ReplicaState } from './quorum'
+export { createKafkajsQuorumClient } from './kafkajs-lazy'

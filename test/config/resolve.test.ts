@@ -58,7 +58,7 @@ t.test('cross-option mistakes: one line naming the option', async (t) => {
   for (const [argv, env, host, message] of cases) {
     t.throws(() => resolve(argv, env, host), new ConfigError(message), argv.join(' '))
   }
-  t.throws(() => resolveConfig(parseOptions([], {}).options, deps()), new ConfigError('--kafka-brokers: got nothing, expected the host:port of the broker in this pod, or --connect-url (nothing to check otherwise)'))
+  t.throws(() => resolveConfig(parseOptions([], {}).options, deps()), new ConfigError('--kafka-brokers: got nothing, expected the host:port of the broker in this pod, or --kafka-controller, or --connect-url (nothing to check otherwise)'))
 })
 
 const connect = (argv: string[], env: NodeJS.ProcessEnv = {}, hostname?: string) =>

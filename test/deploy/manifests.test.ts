@@ -74,6 +74,8 @@ t.test('kustomizations name every manifest, and only files that exist', async (t
     }
   }
   visit(K8S)
+  // The separated-roles layout is an alternative to kafka/, applied on its own, not from k8s/.
+  visit(join(K8S, 'kafka-separated'))
   t.same([...new Set(docs.map((d) => d.file))].filter((f) => !listed.has(f)), [], 'no manifest is left out of the kustomization')
 })
 
@@ -185,7 +187,7 @@ for (const w of workloads) {
 }
 
 t.test('the KRaft StatefulSet', async (t) => {
-  const [sts] = ofKind<Workload>('StatefulSet')
+  const sts = ofKind<Workload>('StatefulSet').find((w) => w.metadata.name === 'kafka')
   if (sts === undefined) throw new Error('no StatefulSet')
   t.equal(sts.spec.replicas, 3)
   t.equal(sts.spec.podManagementPolicy, 'Parallel', 'OrderedReady would deadlock: no broker is ready before the quorum is up')
@@ -209,6 +211,53 @@ t.test('the KRaft StatefulSet', async (t) => {
   t.equal(kafka?.lifecycle?.preStop?.httpGet?.path, '/prestop', 'the broker stops only when that takes no partition below min ISR')
   t.equal(config.inSync, true, 'readiness includes the in-sync check')
   t.ok(grace >= config.prestopTimeout / 1000 + 120, `terminationGracePeriodSeconds ${grace} leaves at least 2 minutes for controlled shutdown after a ${config.prestopTimeout / 1000}s preStop`)
+})
+
+t.test('the separated-roles layout: 3 dedicated controllers and the brokers that use them', async (t) => {
+  const controllers = ofKind<Workload>('StatefulSet').find((w) => w.metadata.name === 'kraft-controller')
+  const brokers = ofKind<Workload>('StatefulSet').find((w) => w.metadata.name === 'kraft-broker')
+  if (controllers === undefined || brokers === undefined) throw new Error('no kraft-controller or kraft-broker StatefulSet')
+  t.equal(controllers.spec.replicas, 3, 'three voters: one may be down or rolling')
+  t.ok((brokers.spec.replicas ?? 1) >= 3)
+  for (const w of [controllers, brokers]) {
+    t.equal(w.spec.podManagementPolicy, 'Parallel', `${w.metadata.name}: OrderedReady would deadlock before the quorum is up`)
+    const headless = ofKind<{ metadata: { name: string }, spec: { clusterIP?: string, publishNotReadyAddresses?: boolean } }>('Service').find((s) => s.metadata.name === w.spec.serviceName)
+    t.equal(headless?.spec.clusterIP, 'None', `${w.metadata.name}: serviceName is a headless Service`)
+    t.equal(headless?.spec.publishNotReadyAddresses, true, `${w.metadata.name}: found by name while unready`)
+  }
+  const kafkaOf = (w: Workload): Map<string, string | undefined> => new Map((w.spec.template.spec.containers.find((c) => c.name === 'kafka')?.env ?? []).map((e) => [e.name, e.value]))
+  const cEnv = kafkaOf(controllers)
+  const bEnv = kafkaOf(brokers)
+  t.equal(cEnv.get('KAFKA_PROCESS_ROLES'), 'controller')
+  t.equal(bEnv.get('KAFKA_PROCESS_ROLES'), 'broker')
+  t.equal(cEnv.get('CLUSTER_ID'), bEnv.get('CLUSTER_ID'), 'one cluster id')
+  const voters = (cEnv.get('KAFKA_CONTROLLER_QUORUM_VOTERS') ?? '').split(',')
+  t.same(voters.map((v) => v.split('@')[0]), ['0', '1', '2'], 'one voter per controller, ids = ordinals')
+  voters.forEach((v, i) => { t.match(v, `@kraft-controller-${i}.${String(controllers.spec.serviceName)}.`, `voter ${i} is controller pod ${i}`) })
+  t.equal(bEnv.get('KAFKA_CONTROLLER_QUORUM_VOTERS'), cEnv.get('KAFKA_CONTROLLER_QUORUM_VOTERS'), 'the brokers know the same voters')
+
+  // The controller's agent watches its controller listener and judges the node the controller is.
+  const cSidecar = sidecarOf(controllers)
+  const cConfig = configFrom([], sidecarEnv(t, cSidecar, 'kraft-controller-2'), { hostname: 'kraft-controller-2' })
+  const listener = controllers.spec.template.spec.containers[0]?.ports?.find((p) => p.name === 'controller')?.containerPort
+  t.equal(cConfig.controller?.listener.port, listener, 'HEALTHZ_KAFKA_CONTROLLER is the controller listener')
+  t.equal(cConfig.controller?.nodeId, 2, 'the agent derives the node id KAFKA_NODE_ID gets')
+  t.equal(cConfig.kafka, undefined, 'no broker checks on a controller')
+  const cMain = controllers.spec.template.spec.containers[0]
+  t.equal(cMain?.lifecycle?.preStop?.httpGet?.path, '/prestop', 'a controller stops only while a caught-up majority remains')
+  t.ok((controllers.spec.template.spec.terminationGracePeriodSeconds ?? 30) >= cConfig.prestopTimeout / 1000 + 30, 'the grace period covers the preStop wait')
+  const ready = await probeChecks(t, cConfig, 'readyz')
+  t.same(ready.runs, ['controller-reachable', 'quorum'], 'readiness is the quorum check')
+
+  // The brokers' node ids: 100 + ordinal, in the agent as in Kafka.
+  const bSidecar = sidecarOf(brokers)
+  const bConfig = configFrom([], sidecarEnv(t, bSidecar, 'kraft-broker-2'), { hostname: 'kraft-broker-2' })
+  t.match(brokers.spec.template.spec.containers[0]?.command?.join(' ') ?? '', 'KAFKA_NODE_ID="$((100 + ${POD_NAME##*-}))"')
+  t.equal(bConfig.kafka?.brokerId, 102, 'the agent derives the same node id')
+  t.equal(bConfig.quorumMetrics, true, 'the quorum as metrics on the brokers')
+  const bReady = await probeChecks(t, bConfig, 'readyz')
+  t.notOk(bReady.runs.some((c) => c.startsWith('quorum')), 'never in a broker\'s readiness')
+  t.ok(bReady.all.includes('quorum-view'))
 })
 
 for (const w of workloads) {

@@ -14,6 +14,7 @@ import { REASONS } from '../../src/targets'
 import { configFrom, startAgent } from '../helpers/agent'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
 import { selects, type Labels } from '../helpers/deploy-cross-check'
+import { FakeQuorum } from '../helpers/fake-quorum-client'
 import { MockCluster } from '../helpers/mock-cluster'
 
 const ROOT = resolve(__dirname, '..', '..')
@@ -119,9 +120,11 @@ t.before(async () => {
     const config = configFrom([
       '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1',
       '--connect-url', worker.url,
+      // The controller target too (a quorum no mock can play: FakeQuorum), so its series are here.
+      '--kafka-controller', `127.0.0.1:${FakeQuorum.port(1)}`, '--kafka-controller-id', '1',
       '--interval', '1m', '--timeout', '2s', '--failure-threshold', '1',
     ])
-    const a = await startAgent(config, {}, { start: false })
+    const a = await startAgent(config, { quorumClientFor: new FakeQuorum().clientFor }, { start: false })
     try {
       const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
       agentChecks = [...a.agent.runner.names]
@@ -208,7 +211,8 @@ t.test('PodMonitor: valid, selects broker and Connect pods, scrapes the healthz 
   t.ok(selects(selector, BROKER_POD), 'selects the broker pods')
   t.ok(selects(selector, CONNECT_POD), 'selects the Connect pods')
   t.notOk(selects(selector, { 'app.kubernetes.io/name': 'zookeeper', 'app.kubernetes.io/part-of': 'kafka-healthz-example' }), 'not other pods')
-  t.same(selector.matchExpressions, [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['kafka', 'kafka-connect'] }])
+  t.ok(selects(selector, { 'app.kubernetes.io/name': 'kafka-separated', 'app.kubernetes.io/component': 'controller' }), 'selects the dedicated controllers')
+  t.same(selector.matchExpressions, [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['kafka', 'kafka-separated', 'kafka-connect'] }])
 
   const endpoints = podMonitor.spec.podMetricsEndpoints
   t.equal(endpoints.length, 1)
@@ -228,7 +232,7 @@ t.test('PodMonitor: valid, selects broker and Connect pods, scrapes the healthz 
 
 t.test('the pod manifests carry what the PodMonitor selects and scrapes', async (t) => {
   const workloads: Array<{ file: string, name: string, labels: Labels, annotations: Labels, healthz: Container }> = []
-  for (const sub of ['kafka', 'connect']) {
+  for (const sub of ['kafka', 'kafka-separated', 'connect']) {
     const dir = join(ROOT, 'k8s', sub)
     if (!existsSync(dir)) continue
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {

@@ -269,11 +269,32 @@ export interface ClusterOptions {
   host?: string
   /** Run the nodes inside this network namespace (test/helpers/netns.ts). */
   netns?: string
+  /** Dedicated controllers (process.roles=controller) besides `nodes` plain brokers; default: combined nodes. */
+  controllers?: number
 }
 
-/** A KRaft cluster of combined broker+controller nodes on loopback, ids 1..n, static quorum. */
+/** Threads and buffers of a small test broker: quick to start and light on 2 shared cores. */
+const SMALL_BROKER = {
+  'replica.lag.time.max.ms': 3000,
+  'group.initial.rebalance.delay.ms': 0,
+  'num.network.threads': 2,
+  'num.io.threads': 2,
+  'background.threads': 2,
+  'num.recovery.threads.per.data.dir': 1,
+  'num.replica.fetchers': 1,
+  'log.cleaner.threads': 1,
+  'log.cleaner.dedupe.buffer.size': 2 * 1024 * 1024,
+}
+
+/**
+ * A KRaft cluster on loopback, static quorum: combined broker+controller nodes, ids 1..n; or,
+ * with `controllers`, dedicated controllers (ids 1..c, in `controllers`) and dedicated brokers
+ * (ids c+1.., in `nodes`), as production runs them.
+ */
 export class RealKafkaCluster {
   readonly nodes: KafkaNode[] = []
+  /** Dedicated controllers (ClusterOptions.controllers); `address` is their CONTROLLER listener. */
+  readonly controllers: KafkaNode[] = []
   readonly connect: JvmProcess[] = []
   readonly clusterId = clusterId()
   private readonly ws: Workspace
@@ -288,7 +309,7 @@ export class RealKafkaCluster {
   get bootstrap (): string { return this.nodes.map((n) => n.address).join(',') }
 
   node (id: number): KafkaNode {
-    const n = this.nodes.find((x) => x.id === id)
+    const n = [...this.nodes, ...this.controllers].find((x) => x.id === id)
     if (n === undefined) throw new Error(`no node ${id}`)
     return n
   }
@@ -316,7 +337,7 @@ export class RealKafkaCluster {
     try {
       await c.boot(opts)
     } catch (err) {
-      const tails = [...c.nodes.map((n) => n.jvm), ...c.connect].map((j) => `--- ${j.name} (last lines)\n${j.tail(30)}`).join('\n')
+      const tails = [...c.controllers.map((n) => n.jvm), ...c.nodes.map((n) => n.jvm), ...c.connect].map((j) => `--- ${j.name} (last lines)\n${j.tail(30)}`).join('\n')
       await c.stop(false)
       throw new Error(`Kafka ${version} did not start: ${err instanceof Error ? err.message : String(err)}\n${tails}`)
     }
@@ -324,6 +345,7 @@ export class RealKafkaCluster {
   }
 
   private async boot (opts: ClusterOptions): Promise<void> {
+    if (opts.controllers !== undefined) { await this.bootSeparated(opts.controllers, opts); return }
     const count = opts.nodes ?? 3
     const ports: Array<[number, number]> = []
     const extra = Object.entries(opts.listeners ?? {})
@@ -366,15 +388,7 @@ export class RealKafkaCluster {
         'transaction.state.log.replication.factor': 3,
         'transaction.state.log.min.isr': 2,
         'transaction.state.log.num.partitions': 1,
-        'replica.lag.time.max.ms': 3000,
-        'group.initial.rebalance.delay.ms': 0,
-        'num.network.threads': 2,
-        'num.io.threads': 2,
-        'background.threads': 2,
-        'num.recovery.threads.per.data.dir': 1,
-        'num.replica.fetchers': 1,
-        'log.cleaner.threads': 1,
-        'log.cleaner.dedupe.buffer.size': 2 * 1024 * 1024,
+        ...SMALL_BROKER,
         ...opts.brokerProps,
       }))
       const jvm = new JvmProcess(`kafka-${nodeId}`, this.dir, this.java(heap, 'kafka.Kafka', config), opts.netns === undefined ? [] : ['ip', 'netns', 'exec', opts.netns])
@@ -384,6 +398,51 @@ export class RealKafkaCluster {
     await Promise.all(formats)
     for (const n of this.nodes) n.jvm.start()
     await this.waitForBrokers(count, 120_000)
+  }
+
+  /** Dedicated controllers 1..c (listener CONTROLLER only), then plain brokers c+1..c+n. */
+  private async bootSeparated (count: number, opts: ClusterOptions): Promise<void> {
+    if (opts.listeners !== undefined || opts.netns !== undefined || opts.advertise !== undefined) throw new Error('dedicated controllers take no extra listeners, advertise or netns')
+    const host = opts.host ?? '127.0.0.1'
+    const brokers = opts.nodes ?? 3
+    const cports: number[] = []
+    for (let i = 0; i < count; i++) cports.push(await this.port())
+    const voters = cports.map((p, i) => `${i + 1}@${host}:${p}`).join(',')
+    const heap = `-Xmx${opts.heapMb ?? 256}m`
+    const common = { 'controller.quorum.voters': voters, 'controller.listener.names': 'CONTROLLER', 'num.recovery.threads.per.data.dir': 1, 'background.threads': 2 }
+    const formats: Array<Promise<void>> = []
+    const add = (nodeId: number, port: number, props: Record<string, string | number>, into: KafkaNode[]): void => {
+      const nodeDir = join(this.dir, `node${nodeId}`)
+      mkdirSync(nodeDir, { recursive: true })
+      const config = join(nodeDir, 'server.properties')
+      writeFileSync(config, properties({ 'node.id': nodeId, ...common, 'log.dirs': join(nodeDir, 'data'), ...props }))
+      const jvm = new JvmProcess(`${into === this.controllers ? 'controller' : 'kafka'}-${nodeId}`, this.dir, this.java(heap, 'kafka.Kafka', config))
+      const address = `${host}:${port}`
+      into.push({ id: nodeId, port, controllerPort: into === this.controllers ? port : 0, address, listeners: { [into === this.controllers ? 'CONTROLLER' : 'PLAINTEXT']: address }, jvm })
+      formats.push(this.format(nodeId, this.clusterId, config, opts.formatArgs ?? []))
+    }
+    cports.forEach((p, i) => {
+      add(i + 1, p, { 'process.roles': 'controller', listeners: `CONTROLLER://${host}:${p}`, 'num.network.threads': 1, 'num.io.threads': 2 }, this.controllers)
+    })
+    for (let i = 0; i < brokers; i++) {
+      const port = await this.port()
+      add(count + i + 1, port, {
+        'process.roles': 'broker',
+        listeners: `PLAINTEXT://${host}:${port}`,
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'inter.broker.listener.name': 'PLAINTEXT',
+        'num.partitions': 1,
+        'default.replication.factor': Math.min(3, brokers),
+        'min.insync.replicas': Math.min(2, brokers),
+        'offsets.topic.replication.factor': Math.min(3, brokers),
+        'offsets.topic.num.partitions': 3,
+        ...SMALL_BROKER,
+        ...opts.brokerProps,
+      }, this.nodes)
+    }
+    await Promise.all(formats)
+    for (const n of [...this.controllers, ...this.nodes]) n.jvm.start()
+    await this.waitForBrokers(brokers, 120_000)
   }
 
   private async format (nodeId: number, id: string, config: string, extra: string[]): Promise<void> {
@@ -399,7 +458,7 @@ export class RealKafkaCluster {
     const started = Date.now()
     let last = 'no answer yet'
     for (;;) {
-      for (const n of this.nodes) {
+      for (const n of [...this.controllers, ...this.nodes]) {
         if (!n.jvm.running) throw new Error(`${n.jvm.name} exited:\n${n.jvm.tail(30)}`)
       }
       const admin = this.kafka().admin()
@@ -474,12 +533,12 @@ export class RealKafkaCluster {
 
   /** Every log's last lines, for a failed test's diagnostics. */
   tails (lines = 25): string {
-    return [...this.nodes.map((n) => n.jvm), ...this.connect].map((j) => `--- ${j.name} (${j.running ? 'running' : 'not running'}), last lines:\n${j.tail(lines)}`).join('\n')
+    return [...this.controllers.map((n) => n.jvm), ...this.nodes.map((n) => n.jvm), ...this.connect].map((j) => `--- ${j.name} (${j.running ? 'running' : 'not running'}), last lines:\n${j.tail(lines)}`).join('\n')
   }
 
   /** Kills every JVM this cluster started; removes the temp dir unless `keep` (a failed test's logs). */
   async stop (keep = false): Promise<void> {
-    await Promise.all([...this.connect, ...this.nodes.map((n) => n.jvm)].map(async (j) => { await j.kill() }))
+    await Promise.all([...this.connect, ...this.nodes.map((n) => n.jvm), ...this.controllers.map((n) => n.jvm)].map(async (j) => { await j.kill() }))
     this.ws.stopWatchdog()
     if (!keep) rmSync(this.dir, { recursive: true, force: true })
   }
