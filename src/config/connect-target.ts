@@ -29,6 +29,8 @@ export interface ConnectTarget {
   readonly requireConnectors: boolean
   readonly healthyStates: readonly string[]
   readonly transitionGraceMs: number
+  /** Without worker scoping: RUNNING on a worker that is gone counts as UNASSIGNED (connect/departed.ts). */
+  readonly departedWorkers: boolean
   readonly checkTasksMax: boolean
   readonly unhealthyTolerancePct: number
   readonly maxBodyBytes: number
@@ -134,6 +136,7 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
     requireConnectors: o.connectRequireConnectors,
     healthyStates: o.connectHealthyStates,
     transitionGraceMs: o.connectTransitionGrace,
+    departedWorkers: o.connectDepartedWorkers,
     checkTasksMax: o.connectCheckTasksMax,
     unhealthyTolerancePct: o.connectUnhealthyTolerance,
     maxBodyBytes: o.connectMaxBodyBytes,

@@ -73,6 +73,7 @@ export const SCHEMA = {
   connectTlsInsecure: bool('Skip verification of the Connect REST certificate. For tests only.'),
   connectors: list('Connectors that count, by name or glob (* and ?). Empty: all.', [], 'a comma-separated list of names or globs'),
   connectWorkerId: str('Count only connectors and tasks running on this worker: its host:port as in worker_id, or "auto" to match this pod\'s addresses and hostname. Empty counts all, wherever they run.'),
+  connectDepartedWorkers: bool('Without --connect-worker-id: judge work the worker reports RUNNING on a worker that is gone (its REST address refuses connections or no longer resolves; Kafka moves such work only after scheduled.rebalance.max.delay.ms) as UNASSIGNED, failing after --connect-transition-grace. One TCP connect per worker per run.', true),
   connectRequireConnectors: bool('Fail readiness when no connector is selected (default: nothing selected passes).'),
   connectHealthyStates: list('States that count as healthy, for connectors and tasks.', ['RUNNING'], `a comma-separated list of ${CONNECT_STATES.join(', ')}`, (s) => CONNECT_STATES.includes(s)),
   connectTransitionGrace: duration('How long UNASSIGNED and RESTARTING (normal during rebalances) are tolerated before they fail.', 60_000, 0),

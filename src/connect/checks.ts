@@ -7,6 +7,7 @@ import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from 
 import { REASON_BY_KIND } from './reasons'
 import { within } from '../core/within'
 import { createSelfHealing, type RestartResult, type SelfHealing } from './restart'
+import { departedWorkers, tcpDial, type Dial } from './departed'
 
 export const CHECK_CONNECT_WORKER = 'connect-worker'
 export const CHECK_CONNECT_READY = 'connect-ready'
@@ -38,7 +39,12 @@ export interface ConnectChecksDeps {
   readonly sink?: ConnectSink
   /** Self-healing logs each restart it asks for. */
   readonly logger?: Logger
+  /** How a worker's REST address is tried (departed.ts); a TCP connect in production. */
+  readonly dial?: Dial
 }
+
+/** Of the run's deadline, what dialling the workers may take; a dial cut short proves nothing. */
+const DIAL_SHARE = 0.25
 
 /**
  * Liveness and readiness both read /health; they share one in-flight request per cycle so the
@@ -112,8 +118,11 @@ const RESTART_MARGIN = 0.1
  * connectors (readiness): the selected connectors and their tasks are in a healthy state. One
  * upstream call per run, plus, with self-healing on, one restart call per connector due for one.
  */
-export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger }: ConnectChecksDeps): Check {
+export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger, dial = tcpDial }: ConnectChecksDeps): Check {
   const clock: TransitionClock = new Map()
+  // Only an agent that counts every worker's work has to know which workers are gone; a scoped
+  // one judges its own worker, which it talks to.
+  const checkDeparted = target.departedWorkers && target.scope.kind === 'all'
   let last: Evaluated | undefined
   let healing: SelfHealing | undefined
   if (target.restart !== undefined) {
@@ -143,14 +152,16 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger 
         sink?.connectors(undefined)
         return failed(err)
       }
+      const departed = checkDeparted ? await within(signal, timeoutMs * DIAL_SHARE, async (bound) => await departedWorkers(statuses, dial, bound)) : undefined
       const max = info === undefined ? undefined : await info
       const maxMap = max instanceof Map ? max : undefined
       const restarted = healing?.restarted()
       // The verdict depends on the time only through transitional states (clock entries) and on
       // self-healing's restarted set; with neither, the same statuses give the same verdicts,
       // and the sink can tell an unchanged run by the identical array.
-      if (last === undefined || last.statuses !== statuses || clock.size > 0 || (restarted?.size ?? 0) > 0 || !sameEntries(last.tasksMax, maxMap)) {
-        last = { statuses, tasksMax: maxMap, ...evaluateConnectors(statuses, target, now(), clock, maxMap, restarted) }
+      if (last === undefined || last.statuses !== statuses || clock.size > 0 || (restarted?.size ?? 0) > 0 || !sameEntries(last.tasksMax, maxMap) ||
+        (departed?.size ?? 0) > 0 || last.departed > 0) {
+        last = { statuses, tasksMax: maxMap, departed: departed?.size ?? 0, ...evaluateConnectors(statuses, target, now(), clock, maxMap, restarted, departed) }
       }
       const { result, verdicts } = last
       sink?.connectors(verdicts)
@@ -172,6 +183,8 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger 
 interface Evaluated {
   readonly statuses: readonly ConnectorStatus[]
   readonly tasksMax: ReadonlyMap<string, number> | undefined
+  /** Workers found gone in that run: while any are, every run evaluates afresh. */
+  readonly departed: number
   readonly result: CheckResult
   readonly verdicts: ConnectorVerdict[]
 }

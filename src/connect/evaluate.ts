@@ -103,7 +103,7 @@ function why (trace: string | undefined, state: string, strict: boolean, traceLi
  */
 export function evaluateConnectors (
   statuses: readonly ConnectorStatus[], opts: EvaluateOptions, now: number, clock: TransitionClock, tasksMax?: ReadonlyMap<string, number>,
-  restarted: ReadonlySet<string> = new Set(),
+  restarted: ReadonlySet<string> = new Set(), departed: ReadonlySet<string> = new Set(),
 ): { result: CheckResult, verdicts: ConnectorVerdict[] } {
   const selected = selector(opts.selectors)
   const healthyStates = new Set(opts.healthyStates)
@@ -119,6 +119,13 @@ export function evaluateConnectors (
     clock.set(key, since)
     return !strict && now - since < opts.transitionGraceMs
   }
+
+  /**
+   * RUNNING on a worker that is gone (departed.ts): nothing runs it, so it is judged as the
+   * UNASSIGNED it really is, grace included, and said so.
+   */
+  const orphaned = (state: string, workerId: string): boolean => departed.size > 0 && state === 'RUNNING' && departed.has(workerId)
+  const GONE_NOTE = ', a worker that is gone (its work not yet moved)'
 
   const verdicts: ConnectorVerdict[] = []
   const elsewhere = new Set<string>()
@@ -139,15 +146,22 @@ export function evaluateConnectors (
 
     let problems: Problem[] | undefined
     const strict = restarted.has(s.name)
-    if (ownsConnector && !judge(s.name, undefined, s.state, strict)) {
-      (problems ??= []).push({ reason: reasonOf(s.state), text: `connector ${s.state}${why(s.trace, s.state, strict, traceLine)}` })
+    const connectorOrphaned = orphaned(s.state, s.workerId)
+    const connectorState = connectorOrphaned ? 'UNASSIGNED' : s.state
+    if (ownsConnector && !judge(s.name, undefined, connectorState, strict)) {
+      (problems ??= []).push(connectorOrphaned
+        ? { reason: 'CONNECTOR_UNASSIGNED', text: `connector RUNNING on ${s.workerId}${GONE_NOTE}` }
+        : { reason: reasonOf(s.state), text: `connector ${s.state}${why(s.trace, s.state, strict, traceLine)}` })
     }
     const taskVerdicts = new Array<TaskVerdict>(tasks.length)
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i] as TaskStatus
-      const healthy = judge(s.name, t.id, t.state, strict)
+      const taskOrphaned = orphaned(t.state, t.workerId)
+      const healthy = judge(s.name, t.id, taskOrphaned ? 'UNASSIGNED' : t.state, strict)
       if (!healthy) {
-        (problems ??= []).push({ reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why(t.trace, t.state, strict, traceLine)}` })
+        (problems ??= []).push(taskOrphaned
+          ? { reason: 'CONNECTOR_UNASSIGNED', text: `task ${t.id} RUNNING on ${t.workerId}${GONE_NOTE}` }
+          : { reason: reasonOf(t.state), text: `task ${t.id} ${t.state} on ${t.workerId}${why(t.trace, t.state, strict, traceLine)}` })
       }
       taskVerdicts[i] = t.trace === undefined
         ? { id: t.id, state: t.state, workerId: t.workerId, healthy }

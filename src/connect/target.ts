@@ -8,10 +8,13 @@ import { createConnectMetrics } from './metrics'
 import { CONNECT_REASONS } from './reasons'
 import { connectorRoutes } from './routes'
 import { createUndiciConnectClient } from './undici-lazy'
+import type { Dial } from './departed'
 
 /** Test seam of the Connect target; production uses undici. */
 export interface ConnectDeps {
   readonly connectClient?: ConnectClient
+  /** How other workers' REST addresses are tried (departed.ts); a TCP connect by default. */
+  readonly workerDial?: Dial
 }
 
 /**
@@ -33,7 +36,7 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
     restartConnector: async (name, signal) => await holder.current().restartConnector(name, signal),
     close: holder.close,
   }
-  const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink: metrics }
+  const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink: metrics, ...(deps.workerDial !== undefined && { dial: deps.workerDial }) }
   const files = [config.connectPasswordFile, config.connectHeadersFile, config.connectTlsCaFile, config.connectTlsCertFile, config.connectTlsKeyFile].some((f) => f !== '')
   const rotation = files
     ? [rotationCheck({

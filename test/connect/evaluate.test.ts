@@ -90,3 +90,22 @@ t.test('the transition clock: grace per connector and task, forgotten once it en
   evaluateConnectors([status('a')], o, 1200, clock)
   t.equal(clock.size, 0)
 })
+
+t.test('RUNNING on a worker that is gone: UNASSIGNED in all but name, grace included', async (t) => {
+  const clock = new Map<string, number>()
+  const gone = new Set(['w2:8083'])
+  const statuses = [status('a', 'RUNNING', [['RUNNING', 'w2:8083'], ['RUNNING']]), status('b', 'RUNNING', [['RUNNING']], { workerId: 'w2:8083' }), status('c')]
+  const early = evaluateConnectors(statuses, opts(), 0, clock, undefined, new Set(), gone)
+  t.match(early.result, { ok: true, message: '3 connectors healthy' }, 'inside the grace, as a rebalance')
+  const late = evaluateConnectors(statuses, opts(), 1000, clock, undefined, new Set(), gone)
+  t.match(late.result, {
+    ok: false,
+    reason: 'CONNECTOR_UNASSIGNED',
+    message: '2 of 3 connectors unhealthy: a task 0 RUNNING on w2:8083, a worker that is gone (its work not yet moved); b connector RUNNING on w2:8083, a worker that is gone (its work not yet moved)',
+  })
+  t.equal(late.verdicts[0]?.tasks[0]?.state, 'RUNNING', 'the state shown is still the one the worker reports')
+  t.match(evaluateConnectors(statuses, opts(), 2000, clock).result, { ok: true }, 'once the worker is back (or nothing was dialled), RUNNING is RUNNING')
+  t.equal(clock.size, 0, 'and the grace clock forgets it')
+  const failed = evaluateConnectors([status('d', 'RUNNING', [['FAILED', 'w2:8083']])], opts(), 5000, clock, undefined, new Set(), gone)
+  t.match(failed.result, { reason: 'CONNECTOR_FAILED' }, 'only RUNNING can lie: FAILED on a gone worker stays FAILED')
+})

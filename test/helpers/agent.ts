@@ -37,7 +37,8 @@ export interface TestAgent {
 export async function startAgent (config: Config, deps: Partial<AgentDeps> = {}, { level = 'info', start = true, idleSocketMs = undefined as number | undefined } = {}): Promise<TestAgent> {
   const logs = new LogSink()
   const logger = createLogger(level, logs)
-  const agent = createAgent(config, { logger, ...deps })
+  // The stand-in's worker ids (10.0.0.1:8083…) are made up: no test dials them unless it says how.
+  const agent = createAgent(config, { logger, workerDial: async () => await Promise.resolve('there' as const), ...deps })
   const app = buildApp({ agent, logger, ...(idleSocketMs !== undefined && { idleSocketMs }) })
   await app.ready()
   if (start) agent.runner.start()

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
 import { configFrom, startAgent, type TestAgent } from '../helpers/agent'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
+import { tcpDial } from '../../src/connect/departed'
 import { makePki } from '../helpers/tls'
 
 const TIMEOUT = 300
@@ -529,6 +530,33 @@ t.test('a worker that closes the TLS connection after the handshake without a wo
   const b = await startAgent(configFrom(['--connect-url', `http://127.0.0.1:${(plain.address() as AddressInfo).port}`, '--interval', '1m', '--timeout', '2s']), {}, { start: false })
   t.teardown(b.close)
   t.match((await run(b, '/livez')).body, /CONNECT_UNREACHABLE/)
+})
+
+t.test('work reported RUNNING on a worker that is gone (refuses connections) → UNASSIGNED after the grace; off, or scoped → 200', async (t) => {
+  // A port that refused a moment ago: the departed worker's REST address.
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const deadPort = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  const w = await new ConnectStandIn('127.0.0.1:1').start()
+  t.teardown(async () => { await w.stop() })
+  const here = `127.0.0.1:${new URL(w.url).port}`
+  const gone = `127.0.0.1:${deadPort}`
+  w.add('stays', { worker: here, taskWorkers: [here] })
+  w.add('orphan', { worker: here, taskWorkers: [gone] })
+  const agent = async (extra: string[]): Promise<TestAgent> => {
+    const a = await startAgent(configFrom(['--connect-url', w.url, '--interval', '1m', '--timeout', '1s', '--failure-threshold', '1', ...extra]), { workerDial: tcpDial }, { start: false })
+    t.teardown(a.close)
+    return a
+  }
+  const unscoped = await agent(['--connect-transition-grace', '0'])
+  const res = await run(unscoped)
+  t.equal(res.status, 503)
+  t.match(res.body, `[-]connectors failed: CONNECTOR_UNASSIGNED: 1 of 2 connectors unhealthy: orphan task 0 RUNNING on ${gone}, a worker that is gone`)
+  const graced = await agent([])
+  t.equal((await run(graced)).status, 200, 'inside the default grace: a rebalance may be on its way')
+  t.equal((await run(await agent(['--connect-transition-grace', '0', '--connect-departed-workers=false']))).status, 200, 'switched off: the worker\'s word')
+  t.equal((await run(await agent(['--connect-transition-grace', '0', '--connect-worker-id', here]))).status, 200, 'scoped to its own worker: the other worker is another pod\'s business')
 })
 
 t.test('a header the HTTP client refuses is our mistake, not the worker down (issue 11 #4)', async (t) => {

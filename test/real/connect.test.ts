@@ -382,6 +382,53 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     await w2.waitReady(120_000)
   })
 
+  t.test('a worker SIGKILLed while Kafka waits scheduled.rebalance.max.delay.ms: its work still reads RUNNING, the unscoped agent says UNASSIGNED after the grace, and 200 once it is back', async (t) => {
+    // A group of its own that keeps a lost worker's assignment for a minute, as Kafka does for
+    // five by default, so that the worker can come back to its work.
+    const [a, b] = await cluster.startConnect(2, { props: { 'scheduled.rebalance.max.delay.ms': 60_000 } }) as [ConnectWorker, ConnectWorker]
+    t.teardown(async () => { await Promise.all([a.jvm.kill(), b.jvm.kill()]) })
+    const prefix = name('lost')
+    const names = [1, 2, 3, 4].map((i) => `${prefix}-${i}`)
+    for (const c of names) {
+      const res = await a.rest('PUT', `/connectors/${c}/config`, sink(name('topic')))
+      if (res.status !== 201 && res.status !== 200) throw new Error(`creating ${c}: ${res.status} ${res.body}`)
+    }
+    const statusOn = async (c: string): Promise<ConnectorStatus | undefined> => {
+      const res = await a.rest('GET', `/connectors/${c}/status`)
+      return res.status === 200 ? res.json() as ConnectorStatus : undefined
+    }
+    const until = async (what: string, accept: (all: ConnectorStatus[]) => boolean): Promise<ConnectorStatus[]> => {
+      const started = Date.now()
+      for (;;) {
+        const all = (await Promise.all(names.map(statusOn))).filter((s) => s !== undefined)
+        if (all.length === names.length && accept(all)) return all
+        if (Date.now() - started > 60_000) throw new Error(`never ${what}: ${JSON.stringify(all)}`)
+        await sleep(250)
+      }
+    }
+    const onB = (s: ConnectorStatus): boolean => s.connector.worker_id === b.workerId || s.tasks.some((x) => x.worker_id === b.workerId)
+    await until('all RUNNING with some on b', (all) => all.every((s) => allRunning(s)) && all.some(onB))
+    const watching = await agentFor(t, a, ['--connectors', `${prefix}-*`, '--connect-transition-grace', '3s'])
+    const trusting = await agentFor(t, a, ['--connectors', `${prefix}-*`, '--connect-transition-grace', '3s', '--connect-departed-workers=false'])
+    await watching.waitStatus('/readyz', 200, CHANGE)
+    await trusting.waitStatus('/readyz', 200, CHANGE)
+
+    await b.jvm.kill()
+    const killedAt = Date.now()
+    const caught = await watching.waitFor('/readyz', (r) => r.body.includes('CONNECTOR_UNASSIGNED'), CHANGE, 'CONNECTOR_UNASSIGNED')
+    t.equal(caught.status, 503)
+    t.match(caught.body, `RUNNING on ${b.workerId}, a worker that is gone`)
+    t.comment(`503 ${Date.now() - killedAt}ms after SIGKILL (grace 3 s)`)
+    const lying = (await until('read', () => true)).filter(onB)
+    t.ok(lying.length > 0 && lying.every((s) => allRunning(s)), `the worker still reports ${lying.length} connectors RUNNING on the dead worker`)
+    t.equal((await trusting.get('/readyz')).status, 200, 'taking the worker at its word, an agent stays ready while that work runs nowhere')
+
+    b.jvm.start()
+    await b.waitReady(120_000)
+    const back = await watching.waitStatus('/readyz', 200, 90_000)
+    t.pass(`ready again ${back.after}ms after the worker answered: it took its work back`)
+  })
+
   t.test('worker 2 frozen (SIGSTOP) → its agent fails liveness with TIMEOUT, probes stay fast; SIGCONT → 200', async (t) => {
     const a2 = await agentFor(t, w2, ['--connectors', 'none-such'])
     await a2.waitStatus('/livez', 200, CHANGE)
