@@ -6,6 +6,7 @@ import { fail, pass, type Check, type CheckResult } from '../core/check'
 import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from './evaluate'
 import { REASON_BY_KIND } from './reasons'
 import { within } from '../core/within'
+import { selector } from '../core/glob'
 import { createSelfHealing, type RestartResult, type SelfHealing } from './restart'
 import { departedWorkers, tcpDial, type Dial } from './departed'
 
@@ -123,6 +124,7 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger,
   // Only an agent that counts every worker's work has to know which workers are gone; a scoped
   // one judges its own worker, which it talks to.
   const checkDeparted = target.departedWorkers && target.scope.kind === 'all'
+  const selected = selector(target.selectors)
   let last: Evaluated | undefined
   let healing: SelfHealing | undefined
   if (target.restart !== undefined) {
@@ -152,7 +154,7 @@ export function connectorsCheck ({ client, target, now, timeoutMs, sink, logger,
         sink?.connectors(undefined)
         return failed(err)
       }
-      const departed = checkDeparted ? await within(signal, timeoutMs * DIAL_SHARE, async (bound) => await departedWorkers(statuses, dial, bound)) : undefined
+      const departed = checkDeparted ? await within(signal, timeoutMs * DIAL_SHARE, async (bound) => await departedWorkers(statuses, dial, bound, selected)) : undefined
       const max = info === undefined ? undefined : await info
       const maxMap = max instanceof Map ? max : undefined
       const restarted = healing?.restarted()

@@ -45,12 +45,14 @@ export function parseWorkerId (workerId: string): { host: string, port: number }
 }
 
 /**
- * The workers that something RUNNING is reported on and that are gone, dialled in parallel
- * within `signal`. Workers named by nothing RUNNING are not dialled: only a RUNNING state can lie.
+ * The workers that something RUNNING of a selected connector is reported on and that are gone,
+ * dialled in parallel within `signal`. Workers named by nothing RUNNING are not dialled: only a
+ * RUNNING state can lie.
  */
-export async function departedWorkers (statuses: readonly ConnectorStatus[], dial: Dial, signal: AbortSignal): Promise<ReadonlySet<string>> {
+export async function departedWorkers (statuses: readonly ConnectorStatus[], dial: Dial, signal: AbortSignal, selected: (name: string) => boolean = () => true): Promise<ReadonlySet<string>> {
   const workers = new Set<string>()
   for (const s of statuses) {
+    if (!selected(s.name)) continue
     if (s.state === 'RUNNING') workers.add(s.workerId)
     for (const t of s.tasks) if (t.state === 'RUNNING') workers.add(t.workerId)
     if (workers.size >= MAX_DIALLED) break

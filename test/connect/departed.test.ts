@@ -27,6 +27,9 @@ t.test('only workers something RUNNING is reported on are dialled, each once, at
   const many = Array.from({ length: 200 }, (_, i) => status(`c${i}`, `w${i}:1`, []))
   await departedWorkers(many, dial, new AbortController().signal)
   t.equal(dialled.length, MAX_DIALLED)
+  dialled.length = 0
+  await departedWorkers(statuses, dial, new AbortController().signal, (name) => name === 'y')
+  t.same(dialled, ['b:1'], 'connectors not selected are none of its business')
 })
 
 t.test('a real TCP dial: listening → there; refused or unresolvable → gone; cut short → unknown', async (t) => {

@@ -254,7 +254,7 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
       '--connect-restart-backoff', '1s', '--connect-restart-max-backoff', '2s'])
     const held = await a.waitFor('/readyz', (r) => r.body.includes('not restarted while the connector is PAUSED'), CHANGE, 'not restarted while PAUSED')
     t.equal(held.status, 503, 'a paused connector with a failed task still fails readiness')
-    t.match(held.body, `connector PAUSED, task 0 FAILED on ${host.workerId}`)
+    t.match(held.body, `task 0 FAILED on ${host.workerId}`)
     // Five runs with a FAILED task on this worker and no backoff to wait for: none may restart it.
     await sleep(5 * INTERVAL)
     t.notMatch((await a.get('/metrics')).body, /kafka_healthz_connect_restarts_total\{connector="[^"]+",result="requested"\} [1-9]/, 'no restart requested')
@@ -436,7 +436,9 @@ forEachKafkaVersion(t, 'Connect checks', async (t, version) => {
     t.teardown(() => { if (w2.jvm.running) w2.jvm.signal('SIGCONT') })
     const frozenAt = Date.now()
     const res = await a2.waitStatus('/livez', 503, TIMEOUT + INTERVAL + 3000)
-    t.match(res.body, `[-]connect-worker failed: TIMEOUT: no answer within ${TIMEOUT}ms`)
+    // "within 1200ms" (the run's deadline) or "within the deadline (UND_ERR_HEADERS_TIMEOUT)"
+    // (undici's own timer, set to the same deadline, firing a hair first): the same silence.
+    t.match(res.body, /\[-\]connect-worker failed: TIMEOUT: no answer within /)
     t.ok(res.slowest < TIMEOUT / 2, `slowest probe answer while frozen: ${res.slowest.toFixed(1)}ms (503 after ${Date.now() - frozenAt}ms)`)
     w2.jvm.signal('SIGCONT')
     const back = await a2.waitStatus('/livez', 200, CHANGE)
