@@ -85,7 +85,8 @@ export function createAgent (config: Config, deps: AgentDeps): Agent {
     lifecycle,
     startedAt: now(),
     routes: (app, logger) => {
-      const routeCtx: RouteContext = { runner, lifecycle, logger }
+      const stopGates = built.flatMap((parts) => parts.stopGate === undefined ? [] : [parts.stopGate])
+      const routeCtx: RouteContext = { runner, lifecycle, logger, stopGates }
       for (const parts of built) parts.routes?.(app, routeCtx)
     },
     close: async () => {

@@ -126,6 +126,9 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   if (o.kafkaBrokers === '' && o.connectUrl === '' && o.kafkaController === '') {
     throw new ConfigError(`${named(o, 'kafkaBrokers')}: got nothing, expected the host:port of the broker in this pod, or ${named(o, 'kafkaController')}, or ${named(o, 'connectUrl')} (nothing to check otherwise)`)
   }
+  if (o.quorumMetrics && o.kafkaBrokers === '') {
+    throw new ConfigError(`${named(o, 'quorumMetrics')}: got true without ${named(o, 'kafkaBrokers')}, expected a broker to ask (a controller's own quorum metrics come with ${named(o, 'kafkaController')})`)
+  }
   const targets = (): Pick<Config, 'kafka' | 'connect' | 'controller'> => ({
     kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
     connect: o.connectUrl === '' ? undefined : connectTarget(o, deps),

@@ -31,7 +31,7 @@ export const SCHEMA = {
   inSyncExcludeTopics: list('Topics the in-sync check and /prestop ignore, by name or glob (* and ?).', [], 'a comma-separated list of topic names or globs'),
   inSyncStartupGrace: duration('After the agent starts, the in-sync check passes (saying what is not yet in sync) for this long. 0: no grace.', 0, 0),
   minInsyncReplicas: int('min.insync.replicas assumed for topics whose config the broker will not describe (no DescribeConfigs ACL).', 2, 1, 1000),
-  prestopTimeout: duration('Longest GET /prestop waits for stopping this broker to be safe before it answers anyway (keep it below terminationGracePeriodSeconds).', 120_000, 0),
+  prestopTimeout: duration('Longest GET /prestop waits for stopping this broker or controller to be safe before it answers anyway (keep it below terminationGracePeriodSeconds).', 120_000, 0),
   prestopToken: str('A shared token GET /prestop requires as "Authorization: Bearer <token>" (the kubelet sends it from the preStop hook\'s httpHeaders). Empty: no token. Environment only; or use --prestop-token-file.', '', { secret: true }),
   prestopTokenFile: str('File holding the /prestop token (e.g. a mounted Secret), read again on every call. A trailing newline is ignored.'),
   advertisedCheck: oneOf('The advertised-address check (the address the cluster hands out for this broker resolves and accepts a Kafka connection from this pod): off, status (shown in /status and metrics only) or readiness (also fails /readyz). Needs --kafka-broker-id.', ['off', 'status', 'readiness'], 'status'),

@@ -98,7 +98,9 @@ export function quorumCheck (deps: QuorumCheckDeps): Check & { close: () => Prom
       } catch (err) {
         // Our own mistakes (credentials, TLS material, a bug in our client) are never the leader being down.
         const kind = err instanceof BrokerError ? err.kind : 'client'
-        if (client === local || ['auth', 'tls', 'client'].includes(kind)) return failed(controllerFailure(where, err))
+        // An answer the leader gave (a protocol error: NOT_LEADER_OR_FOLLOWER after an election,
+        // or one our decoder could not read) is not the leader being unreachable either.
+        if (client === local || ['auth', 'tls', 'client', 'protocol'].includes(kind)) return failed(controllerFailure(where, err))
         return failed(fail('QUORUM_LEADER_UNREACHABLE', `leader ${cluster.leaderId} (named by controller ${address}) did not describe the quorum (${kind}): ${err instanceof Error ? err.message : String(err)}`))
       }
       store.update(q)

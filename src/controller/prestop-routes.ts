@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Lifecycle } from '../core/probes'
+import type { StopGate } from '../core/target'
 import { printable } from '../core/printable'
 import { sameToken } from '../core/token'
 import { within } from '../core/within'
@@ -28,7 +29,26 @@ export interface ControllerPrestopDeps {
  * a pod is never stuck. It reads the quorum check's last answer and re-decides at each run; it
  * never asks a controller itself. While it waits, /readyz fails.
  */
+/**
+ * The quorum rule for stopping this controller, judged on views made after `since` only: the
+ * caught-up bound (2 s) is shorter than --interval (5 s), so a view from before the call could
+ * still show as caught up a voter that died since, and one more stop would lose the majority.
+ */
+export function controllerStopGate (store: QuorumViewStore, nodeId: number, boundMs: number): StopGate {
+  return {
+    judge: (since) => {
+      const q = store.latest
+      if (store.updatedAt === undefined || store.updatedAt < since) return { safe: false, message: 'waiting for a quorum view newer than this call (at most one --interval)' }
+      if (q === undefined) return { safe: false, message: `no quorum view: ${store.lastError ?? 'the quorum check has not run yet'}` }
+      const verdict = stopSafety(q, nodeId, boundMs)
+      return { safe: verdict.safe, message: verdict.safe ? `safe to stop controller ${nodeId}: ${verdict.message}` : verdict.message }
+    },
+    next: async (signal) => { await store.next(signal) },
+  }
+}
+
 export function controllerPrestopRoutes (app: FastifyInstance, d: ControllerPrestopDeps): void {
+  const gate = controllerStopGate(d.store, d.nodeId, d.boundMs)
   const closing = new AbortController()
   app.addHook('preClose', (done) => { closing.abort(); done() })
 
@@ -51,15 +71,14 @@ export function controllerPrestopRoutes (app: FastifyInstance, d: ControllerPres
       return await within(outside, d.timeoutMs, async (signal) => {
         let first = true
         for (;;) {
-          const q = d.store.latest
-          const verdict = q === undefined ? undefined : stopSafety(q, d.nodeId, d.boundMs)
-          if (verdict?.safe === true) {
+          const verdict = gate.judge(started)
+          if (verdict.safe) {
             d.metrics.prestop('safe', elapsed())
-            const message = `safe to stop controller ${d.nodeId}: ${verdict.message} (waited ${elapsed().toFixed(1)}s)`
+            const message = `${verdict.message} (waited ${elapsed().toFixed(1)}s)`
             d.logger.info({ waitedMs: Math.round(elapsed() * 1000) }, `preStop: ${message}`)
             return await reply.send(`${printable(message)}\n`)
           }
-          const why = verdict?.message ?? `no quorum view: ${d.store.lastError ?? 'the quorum check has not run yet'}`
+          const why = verdict.message
           if (signal.aborted) {
             const timedOut = !outside.aborted
             d.metrics.prestop(timedOut ? 'timeout' : 'aborted', elapsed())
@@ -68,8 +87,11 @@ export function controllerPrestopRoutes (app: FastifyInstance, d: ControllerPres
             d.logger.warn({ waitedMs: Math.round(elapsed() * 1000) }, `preStop: ${message}`)
             return await reply.code(503).send(`${printable(message)}\n`)
           }
-          if (first) d.logger.info({ timeoutMs: d.timeoutMs }, `preStop: waiting before the controller stops: ${why}`)
-          first = false
+          // Every call waits for one fresh view first; that is not worth a log line.
+          if (first && d.store.updatedAt !== undefined && d.store.updatedAt >= started) {
+            d.logger.info({ timeoutMs: d.timeoutMs }, `preStop: waiting before the controller stops: ${why}`)
+            first = false
+          }
           await d.store.next(signal)
         }
       })

@@ -92,7 +92,10 @@ export interface StopSafety {
  */
 export function stopSafety (q: QuorumState, nodeId: number, boundMs: number): StopSafety {
   const isVoter = q.voters.some((v) => v.nodeId === nodeId)
-  if (!isVoter) return { safe: true, message: `controller ${nodeId} is not a voter: stopping it leaves the quorum as it is` }
+  if (!isVoter && q.observers.some((o) => o.nodeId === nodeId)) return { safe: true, message: `controller ${nodeId} is an observer, not a voter: stopping it leaves the quorum as it is` }
+  // In neither list: most likely a wrong --kafka-controller-id, and this pod may well be a voter
+  // under its real id. Safe would let every drain through; wait (bounded) and say why.
+  if (!isVoter) return { safe: false, message: `controller ${nodeId} is neither a voter nor an observer of the quorum (voters ${q.voters.map((v) => v.nodeId).join(',')}): check --kafka-controller-id` }
   const need = majorityOf(q.voters.length)
   if (q.voters.length === 1) return { safe: true, message: `controller ${nodeId} is the only voter: the quorum is down while it restarts whatever we wait for` }
   if (q.leaderId < 0) return { safe: false, message: `the quorum has no leader; stopping controller ${nodeId} could keep it from electing one` }
@@ -102,5 +105,7 @@ export function stopSafety (q: QuorumState, nodeId: number, boundMs: number): St
     return { safe: true, message: `without controller ${nodeId}, ${others.length} of ${q.voters.length} voters are caught up (${listed}); a majority is ${need}` }
   }
   const lagging = q.voters.filter((v) => v.nodeId !== nodeId && !others.includes(v.nodeId)).map((v) => v.nodeId).join(',')
-  return { safe: false, message: `without controller ${nodeId}, only ${others.length} of ${q.voters.length} voters are caught up (${listed}; not caught up: ${lagging}); a majority is ${need}` }
+  // With 2 voters the majority needs both, so this waits out --prestop-timeout whatever happens.
+  const behind = lagging === '' ? `; with ${q.voters.length} voters a majority needs this one too` : `; not caught up: ${lagging}`
+  return { safe: false, message: `without controller ${nodeId}, only ${others.length} of ${q.voters.length} voters are caught up (${listed}${behind}); a majority is ${need}` }
 }

@@ -7,7 +7,7 @@ import { createKafkajsQuorumClient, type QuorumClient } from '../kafka/seam'
 import { quorumViewCheck } from './broker-view'
 import { CHECK_CONTROLLER_REACHABLE, CHECK_QUORUM, controllerReachableCheck, quorumCheck } from './checks'
 import { createControllerPrestopMetrics, createQuorumMetrics } from './metrics'
-import { controllerPrestopRoutes } from './prestop-routes'
+import { controllerPrestopRoutes, controllerStopGate } from './prestop-routes'
 import { CONTROLLER_REASONS } from './reasons'
 import { QuorumViewStore } from './view'
 
@@ -56,7 +56,15 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
     nodeId: target.nodeId,
     boundMs,
     // The leader's listener, with this pod's TLS and SASL material as it is now.
-    clientFor: (e) => clientFor({ ...material, address: `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`, host: e.host, port: e.port }),
+    // A TLS server name set for the local listener (--kafka-tls-server-name) names this pod, not
+    // the leader: verify the leader by the host it advertises, as the advertised check does.
+    clientFor: (e) => clientFor({
+      ...material,
+      address: `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`,
+      host: e.host,
+      port: e.port,
+      ...(material.tls !== undefined && { tls: { ...material.tls, servername: e.host } }),
+    }),
     store,
   })
   closers.push(local, quorum)
@@ -76,7 +84,11 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
     }))
   }
   const prestopMetrics = createControllerPrestopMetrics(metricPrefix, registry)
+  // A combined node is one pod with one preStop hook, which calls the broker's /prestop: that
+  // one then waits for the quorum rule too (the gate). /controller/prestop answers for it alone.
+  const combined = config.kafka !== undefined
   return {
+    ...(combined && { stopGate: controllerStopGate(store, target.nodeId, boundMs) }),
     checks,
     // Startup is reachability alone, like the broker's: a controller of a cold-starting cluster
     // waits for its peers to elect a leader, and a startup probe on the quorum would restart it
@@ -85,8 +97,7 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
     close: async () => { await Promise.all(closers.map(async (c) => { await c.close() })) },
     routes: (app, ctx) => {
       controllerPrestopRoutes(app, {
-        // A combined node serves the broker's /prestop too; the hook then calls both.
-        path: config.kafka === undefined ? '/prestop' : '/controller/prestop',
+        path: combined ? '/controller/prestop' : '/prestop',
         store,
         nodeId: target.nodeId,
         boundMs,

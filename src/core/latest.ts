@@ -7,6 +7,8 @@ export class LatestStore<T> {
   latest: T | undefined
   /** Why the last run produced no view, if it did not. */
   lastError: string | undefined
+  /** When the last run ended (performance.now()), view or not; undefined before the first. */
+  updatedAt: number | undefined
   private waiters: Array<() => void> = []
 
   constructor (private readonly onUpdate?: (view: T | undefined) => void) {}
@@ -15,6 +17,7 @@ export class LatestStore<T> {
     this.onUpdate?.(view)
     this.latest = view
     this.lastError = view === undefined ? error : undefined
+    this.updatedAt = performance.now()
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w()

@@ -42,7 +42,7 @@ const PRESTOP_LINE: ProbeLine = {
   ok: false,
   excluded: false,
   reason: 'SHUTTING_DOWN',
-  message: 'preStop: waiting until stopping this broker takes no partition below min.insync.replicas',
+  message: 'preStop: waiting until stopping this node takes no partition below min.insync.replicas and leaves a caught-up majority of controllers',
 }
 
 /**

@@ -31,6 +31,20 @@ export interface RouteContext {
   readonly runner: Runner
   readonly lifecycle: Lifecycle
   readonly logger: Logger
+  /** Other targets' conditions for stopping this pod: the one GET /prestop waits for them all. */
+  readonly stopGates: readonly StopGate[]
+}
+
+/**
+ * A condition for stopping the pod that a target adds to another target's GET /prestop: a
+ * combined KRaft node is one pod, and a preStop hook calls one URL, so the broker's /prestop
+ * must also wait for the controller's quorum rule.
+ */
+export interface StopGate {
+  /** Judged on views made after `since` (performance.now()) only, so a call never acts on an old view. */
+  readonly judge: (since: number) => { readonly safe: boolean, readonly message: string }
+  /** Resolves at the gate's next view, or when `signal` aborts. */
+  readonly next: (signal: AbortSignal) => Promise<void>
 }
 
 /** One target, built: its checks, how the probes read them, and what it owns. */
@@ -42,6 +56,8 @@ export interface TargetParts {
   readonly close: () => Promise<void>
   /** Endpoints of its own (/prestop, /connectors/<name>); reading the cache like every route. */
   readonly routes?: (app: FastifyInstance, ctx: RouteContext) => void
+  /** A condition it adds to the GET /prestop another target serves (see StopGate). */
+  readonly stopGate?: StopGate
 }
 
 /** A target: its closed set of reasons, and one function that builds it from the config. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Lifecycle } from '../core/probes'
+import type { StopGate } from '../core/target'
 import type { ClusterMetrics } from './metrics'
 import { listSome, minIsrOf, partitionName, stopRisk, type ClusterView, type ClusterViewStore } from './in-sync'
 import { notExcluded } from '../core/glob'
@@ -28,9 +29,11 @@ export interface PrestopDeps {
   /** The shared token the caller must send, read now; undefined: none asked for. */
   readonly token: () => string | undefined
   readonly logger: Logger
+  /** Other targets' conditions (a combined node's controller quorum): all must hold too. */
+  readonly gates?: readonly StopGate[]
 }
 
-export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, lifecycle, excludeTopics, timeoutMs, token, logger }: PrestopDeps): void {
+export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, lifecycle, excludeTopics, timeoutMs, token, logger, gates = [] }: PrestopDeps): void {
   // Server shutdown must not wait out a long preStop: end the waits when the app closes.
   const closing = new AbortController()
   app.addHook('preClose', (done) => { closing.abort(); done() })
@@ -51,7 +54,7 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
     // short; --prestop-timeout bounds it instead. (inject()'s stand-in socket has no timer.)
     const socket = req.raw.socket as Partial<Pick<typeof req.raw.socket, 'setTimeout'>>
     if (typeof socket.setTimeout === 'function') socket.setTimeout(0)
-    if (store === undefined) {
+    if (store === undefined && gates.length === 0) {
       cluster.prestop('not_applicable', 0)
       return await reply.send('nothing to wait for: the in-sync check is off (it needs --kafka-broker-id)\n')
     }
@@ -68,20 +71,28 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
       return await within(outside, timeoutMs, async (signal) => {
         let first = true
         for (;;) {
-          const view = store.latest
+          const view = store?.latest
           const risk = view === undefined ? undefined : stopRisk(view, included)
-          if (view !== undefined && risk !== undefined && risk.unsafe.length === 0) {
+          const judged = gates.map((g) => g.judge(started))
+          const blocking = judged.find((g) => !g.safe)
+          const partitionsSafe = store === undefined || (view !== undefined && risk !== undefined && risk.unsafe.length === 0)
+          if (partitionsSafe && blocking === undefined) {
             cluster.prestop('safe', (performance.now() - started) / 1000)
-            const caveat = risk.stuck.length === 0
+            const caveat = risk === undefined || risk.stuck.length === 0
               ? ''
               : `; ${risk.stuck.length} partition${risk.stuck.length === 1 ? ' has' : 's have'} no replica to spare and none to wait for (replication factor = min.insync.replicas), so stopping takes ${risk.stuck.length === 1 ? 'it' : 'them'} below the minimum anyway: ${listSome(risk.stuck.map(partitionName))}`
-            const message = `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up (waited ${waited()})${caveat}`
+            const own = view === undefined
+              ? 'safe to stop this node (no partitions judged: the in-sync check is off)'
+              : `safe to stop broker ${view.brokerId}: no partition it is in the ISR of is at min.insync.replicas with a replica still to catch up`
+            const message = `${own} (waited ${waited()})${caveat}${judged.map((g) => `; ${g.message}`).join('')}`
             logger.info({ waitedMs: Math.round(performance.now() - started) }, `preStop: ${message}`)
             return await reply.send(`${printable(message)}\n`)
           }
-          const why = view === undefined || risk === undefined
-            ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
-            : describeUnsafe(view, risk.unsafe)
+          const why = !partitionsSafe
+            ? view === undefined || risk === undefined
+              ? `no cluster view: ${store.lastError ?? 'the in-sync check has not run yet'}`
+              : describeUnsafe(view, risk.unsafe)
+            : blocking?.message ?? ''
           if (signal.aborted) {
             // The bound, or the kubelet hanging up, or the agent shutting down: say which.
             const timedOut = !outside.aborted
@@ -93,7 +104,8 @@ export function prestopRoutes (app: FastifyInstance, { store, metrics: cluster, 
           }
           if (first) logger.info({ timeoutMs: timeoutMs }, `preStop: waiting before the broker stops: ${why}`)
           first = false
-          await store.next(signal)
+          // The next view of any condition: one race, each waiter ends with its view or the signal.
+          await Promise.race([...store === undefined ? [] : [store.next(signal)], ...gates.map(async (g) => { await g.next(signal) })])
         }
       })
     } finally {

@@ -98,7 +98,7 @@ function build ({ config, logger, monotonic, lifecycle, registry, metricPrefix, 
     probes: { livez: [CHECK_REACHABLE], readyz, startupz: [CHECK_REACHABLE] },
     close: async () => { await Promise.all(closers.map(async (c) => { await c.close() })) },
     routes: (app, ctx) => {
-      prestopRoutes(app, { store, metrics: cluster, lifecycle, excludeTopics: config.inSyncExcludeTopics, timeoutMs: config.prestopTimeout, token: config.prestopTokenNow, logger: ctx.logger })
+      prestopRoutes(app, { store, metrics: cluster, lifecycle, excludeTopics: config.inSyncExcludeTopics, timeoutMs: config.prestopTimeout, token: config.prestopTokenNow, logger: ctx.logger, gates: ctx.stopGates })
     },
   }
 }

@@ -41,3 +41,9 @@ t.test('mistakes: one line naming the option', async (t) => {
   t.throws(() => resolve(['--kafka-controller', 'c:9093', '--kafka-controller-id', 'auto', '--kafka-controller-id-offset', '-5'], {}, 'controller-2'), { message: /^--kafka-controller-id-offset: got -5, expected an offset that keeps/ })
   t.throws(() => resolve(['--kafka-controller', 'c', '--kafka-controller-id', '1']), { message: /^--kafka-controller: got "c"/ })
 })
+
+t.test('--quorum-metrics without a broker to ask is a mistake, not silently nothing', async (t) => {
+  t.throws(() => resolve(['--kafka-controller', 'c:9093', '--kafka-controller-id', '1', '--quorum-metrics']),
+    new ConfigError('--quorum-metrics: got true without --kafka-brokers, expected a broker to ask (a controller\'s own quorum metrics come with --kafka-controller)'))
+  t.ok(resolve(['--kafka-brokers', 'k:9092', '--quorum-metrics']).quorumMetrics)
+})

@@ -48,7 +48,11 @@ t.test('a lagging observer changes nothing for the voters', async (t) => {
   t.same(lagOf(q, q.observers[0]!), { records: 500, ms: 60_000 })
   t.same(caughtUpVoters(q, BOUND), [1, 2, 3])
   t.match(stopSafety(q, 2, BOUND), { safe: true })
-  t.match(stopSafety(q, 4, BOUND), { safe: true, message: 'controller 4 is not a voter: stopping it leaves the quorum as it is' })
+  t.match(stopSafety(q, 4, BOUND), { safe: true, message: 'controller 4 is an observer, not a voter: stopping it leaves the quorum as it is' })
+  // Neither voter nor observer: a wrong --kafka-controller-id, most likely; never waved through.
+  t.match(stopSafety(q, 7, BOUND), { safe: false, message: 'controller 7 is neither a voter nor an observer of the quorum (voters 1,2,3): check --kafka-controller-id' })
+  // Two voters: the other one alone is no majority, and the message says so.
+  t.match(stopSafety(quorum(2, 1), 2, BOUND), { safe: false, message: /only 1 of 2 voters are caught up \(1; with 2 voters a majority needs this one too\)/ })
 })
 
 t.test('majorities', async (t) => {

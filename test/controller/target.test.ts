@@ -97,6 +97,8 @@ t.test('/prestop waits for a caught-up majority without this node, then answers;
   await waitForBody(app, '/status', '2 of 3 voters caught up', 2000)
   const pending = app.inject({ url: '/prestop' })
   await waitForStatus(app, '/readyz', 503, 2000)
+  // It waits for one run newer than the call, then logs why it goes on waiting.
+  for (let i = 0; i < 100 && !logs.text.includes('preStop: waiting'); i++) await sleep(20)
   t.match(logs.text, 'preStop: waiting before the controller stops: without controller 2, only 1 of 3 voters are caught up (1; not caught up: 3); a majority is 2')
   let settled = false
   void pending.then(() => { settled = true })
@@ -137,13 +139,37 @@ t.test('/prestop: the token, and a peer\'s string cannot forge a line', async (t
   t.equal((await b.app.inject({ url: '/prestop', headers: { authorization: 'Bearer s3cret' } })).statusCode, 200)
 })
 
-t.test('a combined node: the broker keeps /prestop, the controller answers on /controller/prestop', async (t) => {
+t.test('/prestop judges only a quorum view newer than the call: a voter that fell behind a moment ago is seen', async (t) => {
   const q = new FakeQuorum()
-  const config = configFrom(['--kafka-brokers', 'kafka-2:9092', '--kafka-controller', 'controller-2:9092', '--kafka-controller-id', '2', '--in-sync=false', '--interval', '50ms', '--timeout', '40ms'])
+  // A long interval, so the view /prestop could take is old when it is called.
+  const { app } = await agentFor(q, 2, ['--interval', '600ms', '--timeout', '100ms'])
+  await waitForBody(app, '/status', '3 of 3 voters caught up', 3000)
+  q.behindMs.set(3, 5000) // voter 3 dies between two runs
+  const pending = app.inject({ url: '/prestop' })
+  let settled = false
+  void pending.then(() => { settled = true })
+  await sleep(900)
+  t.notOk(settled, 'the last view said 3 of 3 caught up, but /prestop waited for one taken after the call, which shows 3 behind')
+  q.behindMs.delete(3)
+  t.equal((await pending).statusCode, 200)
+})
+
+t.test('a combined node: the broker\'s /prestop waits for the quorum rule too (one preStop hook); /controller/prestop answers for it alone', async (t) => {
+  const q = new FakeQuorum()
+  q.behindMs.set(3, 5000)
+  const config = configFrom(['--kafka-brokers', 'kafka-2:9092', '--kafka-controller', 'controller-2:9092', '--kafka-controller-id', '2', '--in-sync=false', '--interval', '50ms', '--timeout', '40ms', '--prestop-timeout', '3s'])
   const a = await startAgent(config, { quorumClientFor: q.clientFor, brokerClient: new FakeBrokerClient() })
   t.teardown(a.close)
-  await waitForBody(a.app, '/status', 'caught-up voter', 2000)
-  t.match((await a.app.inject({ url: '/prestop' })).body, 'in-sync check is off')
+  await waitForBody(a.app, '/status', '2 of 3 voters caught up', 2000)
+  const pending = a.app.inject({ url: '/prestop' })
+  let settled = false
+  void pending.then(() => { settled = true })
+  await sleep(300)
+  t.notOk(settled, 'stopping this node would leave 1 of 3 voters caught up: the broker\'s /prestop waits')
+  q.behindMs.delete(3)
+  const res = await pending
+  t.equal(res.statusCode, 200)
+  t.match(res.body, /^safe to stop this node \(no partitions judged: the in-sync check is off\) \(waited \d+\.\ds\); safe to stop controller 2: without controller 2, 2 of 3 voters are caught up/)
   t.match((await a.app.inject({ url: '/controller/prestop' })).body, 'safe to stop controller 2')
 })
 

@@ -36,7 +36,7 @@ t.test('unsafe: waits with /readyz failing, answers once the ISR has a member to
   client.partitions = [partition('orders', 0, [1, 2, 3], [2, 3]), partition('orders', 1, [1, 2, 3])]
   const { app, logs } = await agentWith(client)
   const pending = app.inject({ url: '/prestop' })
-  await waitForBody(app, '/readyz', 'prestop failed: SHUTTING_DOWN: preStop: waiting until stopping this broker takes no partition below min.insync.replicas', 2000)
+  await waitForBody(app, '/readyz', 'prestop failed: SHUTTING_DOWN: preStop: waiting until stopping this node takes no partition below min.insync.replicas', 2000)
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 503, 'clients move away while it waits')
   t.match(logs.text, 'preStop: waiting before the broker stops: stopping broker 2 would leave 1 partition below min.insync.replicas: orders-0 (ISR 2,3; min 2)')
   await sleep(200)
