@@ -6,3 +6,6 @@
  */
 export { BrokerError, type BrokerClient, type BrokerErrorKind, type BrokerInfo, type ClusterMetadata } from './client'
 export { createKafkajsBrokerClient } from './kafkajs-lazy'
+// Sink progress (src/connect/progress.ts): the cluster's committed and end offsets.
+export type { GroupState, OffsetsClient, OffsetsClientOptions, PartitionOffset } from './offsets'
+export { createKafkajsOffsetsClient } from './kafkajs-offsets-lazy'
