@@ -65,6 +65,7 @@ declare module 'kafkajs/src/cluster' {
     connect (): Promise<void>
     disconnect (): Promise<void>
     refreshMetadata (): Promise<void>
+    refreshMetadataIfNecessary (): Promise<void>
     findBroker (opts: { nodeId: number }): Promise<Broker>
     findGroupCoordinatorMetadata (opts: { groupId: string, coordinatorType: number }): Promise<{ coordinator: { nodeId: number } }>
     findTopicPartitionMetadata (topic: string): Array<{ partitionId: number, leader: number }>

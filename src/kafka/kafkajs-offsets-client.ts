@@ -97,6 +97,9 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     try {
       return await raceAbort(signal, (async () => {
         await conn.cluster.connect()
+        // The broker list the coordinators and leaders are found in: once per connection and
+        // metadataMaxAge (the last sample's topics, or every topic the very first time).
+        await conn.cluster.refreshMetadataIfNecessary()
         return await fn(conn.cluster)
       })())
     } catch (err) {
