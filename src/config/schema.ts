@@ -87,7 +87,7 @@ export const SCHEMA = {
   connectKafkaBootstrap: list('Sink progress: bootstrap servers (host:port) of the Kafka cluster the sink connectors consume from. Enables the sink-progress check; TLS and SASL come from the --kafka-tls-* and --kafka-sasl-* options. Starts no broker checks.', [], 'a comma-separated list of host:port', (s) => isAddress(s)),
   connectProgress: oneOf('Sink progress: where its verdict counts: off, status (/status, /connectors/<name> and metrics) or readiness (also /readyz; one slow downstream system then takes every Connect pod out of its Service).', ['off', 'status', 'readiness'], 'status'),
   connectProgressWindow: int('Sink progress: samples per partition in the sliding window the verdict judges; a stall shows once a full window has not moved.', 10, 2, 100),
-  connectProgressEvery: int('Sink progress: take a sample every this many check runs (a sample\'s cost grows with partitions); the window spans window × every × --interval.', 1, 1, 1000),
+  connectProgressEvery: int('Sink progress: take a sample every this many check runs (a sample\'s cost grows with partitions). The window spans window × every × --interval (150s by default): keep it above twice the workers\' offset.flush.interval.ms (60s by default), or a healthy sink that commits once a minute reads STALLED.', 3, 1, 1000),
   connectProgressAllowedLag: int('Sink progress: lag per partition (records) that still counts as caught up.', 0, 0, Number.MAX_SAFE_INTEGER),
 
   probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),

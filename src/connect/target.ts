@@ -1,4 +1,5 @@
 import type { ConnectTarget } from '../config/connect-target'
+import { formatDuration } from '../config/duration'
 import { checkTlsMaterial } from '../config/read-option'
 import { rotationCheck, swappable } from '../core/rotation'
 import type { Target, TargetContext, TargetParts } from '../core/target'
@@ -12,6 +13,12 @@ import { createKafkajsOffsetsClient, type OffsetsClient } from '../kafka/seam'
 import { CHECK_SINK_PROGRESS, progressCheck } from './progress'
 import type { ConnectorVerdict } from './evaluate'
 import { createProgressMetrics } from './progress-metrics'
+
+/**
+ * Connect commits a sink's offsets every offset.flush.interval.ms (60 s by default): a window
+ * shorter than two of those sees a healthy sink's committed offset stand still.
+ */
+const MIN_WINDOW_SPAN_MS = 120_000
 
 /** Test seams of the Connect target; production uses undici, and kafkajs for sink progress. */
 export interface ConnectDeps {
@@ -67,6 +74,11 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
     const offsets = deps.offsetsClient ?? createKafkajsOffsetsClient({ access: progress.access, timeoutMs: config.timeout, logger, onRequest: pm.request })
     closers.push(offsets.close)
     extra.push(progressCheck({ offsets, client, connectors: () => verdicts, target: progress, now: monotonic, timeoutMs: config.timeout, sink: pm.observe }))
+    const span = progress.window * progress.every * config.interval
+    if (span < MIN_WINDOW_SPAN_MS) {
+      logger.warn({ windowSpanMs: span }, `sink progress: the window spans ${formatDuration(span)}, less than twice Connect's default offset.flush.interval.ms (60s): ` +
+        'a healthy sink that commits once a minute can read STALLED; raise --connect-progress-window or --connect-progress-every unless the workers commit more often')
+    }
     // Opt-in: one slow downstream system must not take every Connect pod out of its Service at once.
     if (progress.policy === 'readiness') readyz.push(CHECK_SINK_PROGRESS)
   }

@@ -24,7 +24,7 @@ t.test('off without bootstrap servers or with --connect-progress=off; defaults o
   t.equal(resolve(['--connect-kafka-bootstrap', 'k:9092', '--connect-progress', 'off']).connect?.progress, undefined)
   t.same(resolve(['--connect-kafka-bootstrap', 'kafka-0.kafka:9092, [fd00::1]:9093']).connect?.progress, {
     access: { brokers: ['kafka-0.kafka:9092', '[fd00::1]:9093'], clientId: 'kafka-healthz', tls: undefined, sasl: undefined },
-    policy: 'status', window: 10, every: 1, allowedLag: 0,
+    policy: 'status', window: 10, every: 3, allowedLag: 0,
   })
   t.match(resolve(['--connect-kafka-bootstrap', 'k:9092', '--connect-progress', 'readiness', '--connect-progress-window', '5',
     '--connect-progress-every', '3', '--connect-progress-allowed-lag', '100']).connect?.progress, { policy: 'readiness', window: 5, every: 3, allowedLag: 100 })

@@ -7,7 +7,7 @@ import { FakeOffsetsClient } from '../helpers/fake-offsets-client'
 import { ConnectError } from '../../src/connect/client'
 import type { Tap } from '../helpers/real-kafka'
 
-const BASE = ['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'kafka-0:9092,kafka-1:9092', '--connect-progress-window', '3',
+const BASE = ['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'kafka-0:9092,kafka-1:9092', '--connect-progress-window', '3', '--connect-progress-every', '1',
   '--interval', '1m', '--timeout', '300ms', '--failure-threshold', '1']
 
 interface Setup { a: TestAgent, connect: FakeConnectClient, kafka: FakeOffsetsClient }
@@ -176,6 +176,19 @@ t.test('a connector name that would forge a probe line is escaped in the probe b
   const body = (await s.a.app.inject({ url: '/readyz?verbose' })).body
   t.match(body, 'x\\n[+]sink-progress ok STALLED')
   t.notMatch(body, /^\[\+\]sink-progress ok$/m)
+})
+
+t.test('a window shorter than two of Connect\'s offset flushes is warned about at start; the default is not', async (t) => {
+  const short = await startAgent(configFrom(BASE), { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
+  t.teardown(short.close)
+  t.notMatch(short.logs.text, 'the window spans', '3 × 1 × 1m: long enough')
+  const defaults = await startAgent(configFrom(['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'k:9092']), { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
+  t.teardown(defaults.close)
+  t.notMatch(defaults.logs.text, 'the window spans', '10 × 3 × 5s = 150s')
+  const tight = await startAgent(configFrom(['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'k:9092', '--connect-progress-every', '1']),
+    { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
+  t.teardown(tight.close)
+  t.match(tight.logs.text, 'sink progress: the window spans 50s, less than twice Connect\'s default offset.flush.interval.ms (60s)')
 })
 
 t.test('closing the agent closes the offsets client', async (t) => {
