@@ -54,7 +54,11 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     const emitter = new InstrumentationEventEmitter()
     if (opts.onRequest !== undefined) {
       const onRequest = opts.onRequest
-      emitter.addListener('network.request', (e: { payload?: { apiName?: string } }) => { onRequest(e.payload?.apiName ?? 'unknown') })
+      // Kafka's own API names: kafkajs calls FindCoordinator by its old name.
+      emitter.addListener('network.request', (e: { payload?: { apiName?: string } }) => {
+        const api = e.payload?.apiName ?? 'unknown'
+        onRequest(api === 'GroupCoordinator' ? 'FindCoordinator' : api)
+      })
     }
     const cluster = new Cluster({
       logger,
