@@ -177,8 +177,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
       }))
       return out
     }),
-    endOffsets: async (topics, signal) => await call(signal, async (cluster) => {
-      if (topics.length === 0) return []
+    endOffsets: async (topics, signal) => topics.length === 0 ? [] : await call(signal, async (cluster) => {
       // Exactly this sample's topics, so a deleted one is not asked for forever.
       cluster.targetTopics = new Set(topics)
       await cluster.refreshMetadata()
