@@ -27,7 +27,7 @@ t.test('the README metrics table lists exactly the metrics the agent registers',
   const rows = [...section.matchAll(/^\| `(kafka_healthz_\w+)` \| (\w+) \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''])
   t.ok(rows.length >= 10, 'found the table')
   // Every target configured, so every target's metrics are registered.
-  const config = configFrom(['--kafka-brokers', '127.0.0.1:1', '--kafka-broker-id', '1', '--kafka-controller', '127.0.0.1:3', '--kafka-controller-id', '1', '--connect-url', 'http://127.0.0.1:2'])
+  const config = configFrom(['--kafka-brokers', '127.0.0.1:1', '--kafka-broker-id', '1', '--kafka-controller', '127.0.0.1:3', '--kafka-controller-id', '1', '--connect-url', 'http://127.0.0.1:2', '--connect-kafka-bootstrap', '127.0.0.1:4'])
   const agent = createAgent(config, { logger: createLogger('silent') })
   t.teardown(agent.close)
   const registered = (await agent.metrics.registry.getMetricsAsJSON())

@@ -2,6 +2,7 @@ import { formatDuration } from './duration'
 import { ConfigError } from './parse-options'
 import { named, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
+import type { ProgressTarget } from './resolve'
 
 /** Which worker's connectors and tasks count (--connect-worker-id). */
 export type WorkerScope =
@@ -39,6 +40,8 @@ export interface ConnectTarget {
   readonly metricsMaxConnectors: number
   /** Undefined: read-only (the default). */
   readonly restart: RestartPolicy | undefined
+  /** Sink progress (--connect-kafka-bootstrap); undefined: off. Filled in by resolve.ts. */
+  readonly progress: ProgressTarget | undefined
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -144,5 +147,6 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
     traceLength: o.connectTraceLength,
     metricsMaxConnectors: o.connectMetricsMaxConnectors,
     restart: restart(o, workers),
+    progress: undefined,
   }
 }

@@ -131,9 +131,12 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
   }
   const targets = (): Pick<Config, 'kafka' | 'connect' | 'controller'> => ({
     kafka: o.kafkaBrokers === '' ? undefined : kafkaTarget(o, deps),
-    connect: o.connectUrl === '' ? undefined : connectTarget(o, deps),
+    connect: o.connectUrl === '' ? undefined : { ...connectTarget(o, deps), progress: progressTarget(o, deps) },
     controller: o.kafkaController === '' ? undefined : controllerTarget(o, deps),
   })
+  if (o.connectUrl === '' && o.connectKafkaBootstrap.length > 0) {
+    throw new ConfigError(`${named(o, 'connectKafkaBootstrap')}: got ${o.connectKafkaBootstrap.join(',')}, expected ${named(o, 'connectUrl')} too (sink progress judges the connectors of a Connect worker)`)
+  }
   return { ...o, ...targets(), reread: targets, prestopTokenNow: prestopToken(o, deps) }
 }
 
@@ -180,4 +183,44 @@ function controllerTarget (o: Options, deps: ResolveDeps): ControllerTarget {
   }
   // The listener's security is the broker's options: one set of TLS/SASL settings per pod.
   return { listener: { ...kafkaTarget(o, deps, o.kafkaController), brokerId: undefined }, nodeId: id, caughtUpBoundMs: o.controllerCaughtUpBound }
+}
+
+/** A whole Kafka cluster, through its bootstrap servers, with the --kafka-tls-* and --kafka-sasl-* security. */
+export interface KafkaClusterAccess {
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  readonly tls: TlsOptions | undefined
+  readonly sasl: KafkaTarget['sasl']
+}
+
+/** Sink progress (--connect-kafka-bootstrap, --connect-progress-*). */
+export interface ProgressTarget {
+  readonly access: KafkaClusterAccess
+  /** Whether the verdict also gates /readyz. */
+  readonly policy: 'status' | 'readiness'
+  /** Samples per partition judged together. */
+  readonly window: number
+  /** Sample every this many check runs. */
+  readonly every: number
+  readonly allowedLag: number
+}
+
+/**
+ * Reads the same TLS and SASL options as the broker target, but only builds the cluster access:
+ * a Connect pod has no local broker, so none of the broker checks start from these options.
+ */
+function progressTarget (o: Options, deps: ResolveDeps): ProgressTarget | undefined {
+  if (o.connectKafkaBootstrap.length === 0 || o.connectProgress === 'off') return undefined
+  return {
+    access: {
+      brokers: o.connectKafkaBootstrap,
+      clientId: o.kafkaClientId,
+      tls: tlsOptions(o, deps, o.kafkaTls, { ca: 'kafkaTlsCaFile', cert: 'kafkaTlsCertFile', key: 'kafkaTlsKeyFile', serverName: 'kafkaTlsServerName', insecure: 'kafkaTlsInsecure' }),
+      sasl: sasl(o, deps),
+    },
+    policy: o.connectProgress,
+    window: o.connectProgressWindow,
+    every: o.connectProgressEvery,
+    allowedLag: o.connectProgressAllowedLag,
+  }
 }

@@ -1,5 +1,8 @@
 import { address, bool, duration, httpUrl, int, list, oneOf, str } from './option-types'
 
+/** A bootstrap server as --kafka-brokers takes one (host:port, [v6]:port). */
+const isAddress = (s: string): boolean => s !== '' && address('').parse(s) !== undefined
+
 const CONNECT_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING']
 
 /**
@@ -87,6 +90,12 @@ export const SCHEMA = {
   connectRestartBackoff: duration('Self-healing: wait after the first restart of a connector before another; doubles with each restart.', 30_000, 1000),
   connectRestartMaxBackoff: duration('Self-healing: longest wait between two restarts of a connector; also how long it must run healthy before its restart count starts over.', 600_000, 1000),
   connectRestartMaxAttempts: int('Self-healing: restarts of one connector before the agent gives up on it, until it has run healthy for --connect-restart-max-backoff.', 5, 1, 1000),
+  // Sink progress: committed offsets of sink connectors' consumer groups against the partitions' end offsets.
+  connectKafkaBootstrap: list('Sink progress: bootstrap servers (host:port) of the Kafka cluster the sink connectors consume from. Enables the sink-progress check; TLS and SASL come from the --kafka-tls-* and --kafka-sasl-* options. Starts no broker checks.', [], 'a comma-separated list of host:port', (s) => isAddress(s)),
+  connectProgress: oneOf('Sink progress: where its verdict counts: off, status (/status, /connectors/<name> and metrics) or readiness (also /readyz; one slow downstream system then takes every Connect pod out of its Service).', ['off', 'status', 'readiness'], 'status'),
+  connectProgressWindow: int('Sink progress: samples per partition in the sliding window the verdict judges; a stall shows once a full window has not moved.', 10, 2, 100),
+  connectProgressEvery: int('Sink progress: take a sample every this many check runs (a sample\'s cost grows with partitions). The window spans window × every × --interval (150s by default): keep it above twice the workers\' offset.flush.interval.ms (60s by default), or a healthy sink that commits once a minute reads STALLED.', 3, 1, 1000),
+  connectProgressAllowedLag: int('Sink progress: lag per partition (records) that still counts as caught up.', 0, 0, Number.MAX_SAFE_INTEGER),
 
   probe: oneOf('One-shot mode: the probe to evaluate.', ['livez', 'readyz', 'startupz'], 'readyz', { oneShot: true }),
   wait: duration('One-shot mode: keep retrying for up to this long before giving up (for init containers); 0 runs once.', 0, 0, { oneShot: true }),

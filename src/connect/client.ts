@@ -18,12 +18,25 @@ export interface ConnectClient {
    */
   connectorTasksMax: (signal: AbortSignal) => Promise<Map<string, number>>
   /**
+   * Each sink connector's consumer group and topics, from the same GET /connectors?expand=info
+   * (sink progress asks; source connectors are left out).
+   */
+  sinkConfigs: (signal: AbortSignal) => Promise<Map<string, SinkConfig>>
+  /**
    * POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true (KIP-745, Kafka >= 3.0):
    * restarts the FAILED instances of that connector, wherever they run, and nothing else.
    * Refusals the caller can act on come back as outcomes; everything else throws ConnectError.
    */
   restartConnector: (name: string, signal: AbortSignal) => Promise<RestartOutcome>
   close: () => Promise<void>
+}
+
+/** What sink progress needs of a sink connector's config. */
+export interface SinkConfig {
+  /** consumer.override.group.id, or connect-<name> as Connect names it. */
+  readonly group: string
+  /** Its `topics` (empty with `topics.regex`: then the topics its group committed to). */
+  readonly topics: readonly string[]
 }
 
 export interface WorkerHealth {

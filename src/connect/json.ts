@@ -1,4 +1,4 @@
-import { ConnectError, shortName, type ConnectorStatus, type TaskStatus } from './client'
+import { ConnectError, shortName, type ConnectorStatus, type SinkConfig, type TaskStatus } from './client'
 
 /**
  * Shape checks for the Connect worker's JSON (ConnectorStateInfo, ServerInfo, ErrorMessage).
@@ -67,6 +67,17 @@ export function tasksMaxOf (info: unknown): number | undefined {
   if (!isObject(info) || !isObject(info.config)) return undefined
   const n = Number(info.config['tasks.max'])
   return Number.isInteger(n) && n > 0 ? n : undefined
+}
+
+/** A sink connector's group and topics from an `info` object; undefined for anything but a sink. */
+export function sinkConfigOf (info: unknown, name: string): SinkConfig | undefined {
+  if (!isObject(info) || info.type !== 'sink' || !isObject(info.config)) return undefined
+  const override = info.config['consumer.override.group.id']
+  const topics = info.config.topics
+  return {
+    group: typeof override === 'string' && override !== '' ? override : `connect-${name}`,
+    topics: typeof topics === 'string' ? topics.split(',').map((t) => t.trim()).filter((t) => t !== '') : [],
+  }
 }
 
 export type ConnectorList<T> =

@@ -1,12 +1,22 @@
 import type { ConnectErrorKind } from './client'
 import type { Reason } from '../core/check'
 
+/**
+ * Sink progress (progress.ts): a RUNNING sink that does not consume, and the Kafka side of the
+ * check failing. Distinct from the KAFKA_* codes: those are the broker in this pod.
+ */
+export const PROGRESS_REASONS = [
+  'CONNECTOR_STALLED', 'CONNECTOR_NOT_CONSUMING', 'CONNECTOR_REWOUND',
+  'PROGRESS_UNREACHABLE', 'PROGRESS_AUTH', 'PROGRESS_TLS', 'PROGRESS_PROTOCOL_ERROR', 'PROGRESS_CLIENT_ERROR',
+] as const
+
 /** The Connect target's reason codes: the worker and its REST API, then connectors. A closed set. */
 export const CONNECT_REASONS = [
   'CONNECT_UNREACHABLE', 'CONNECT_TLS', 'CONNECT_CLIENT_ERROR', 'AUTH', 'CONNECT_HTTP_ERROR', 'CONNECT_REDIRECT', 'CONNECT_BAD_RESPONSE', 'CONNECT_BODY_TOO_LARGE',
   'CONNECT_WORKER_STARTING', 'CONNECT_WORKER_UNHEALTHY',
   'CONNECTOR_FAILED', 'CONNECTOR_UNASSIGNED', 'CONNECTOR_RESTARTING', 'CONNECTOR_PAUSED', 'CONNECTOR_STOPPED', 'CONNECTOR_UNHEALTHY',
   'TASKS_BELOW_MAX', 'NO_CONNECTORS',
+  ...PROGRESS_REASONS,
 ] as const
 
 declare module '../core/check' {

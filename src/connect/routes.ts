@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Runner } from '../core/runner'
 import { CHECK_CONNECTORS } from './checks'
 import type { ConnectorVerdict } from './evaluate'
+import type { SinkProgress } from './progress'
 
 /**
  * GET /connectors/<name>: 200 when that connector (and its tasks) is healthy at the last run,
@@ -10,7 +11,7 @@ import type { ConnectorVerdict } from './evaluate'
  * no request to the agent ever becomes a request to the worker, so no name can reach another
  * Connect path. The name is the path segment percent-decoded once (a%2Fb is "a/b").
  */
-export function connectorRoutes (app: FastifyInstance, runner: Runner): void {
+export function connectorRoutes (app: FastifyInstance, runner: Runner, progressCheck?: string): void {
   app.get<{ Params: { name: string } }>('/connectors/:name', async (req, reply) => {
     const { name } = req.params
     reply.header('cache-control', 'no-store')
@@ -21,11 +22,16 @@ export function connectorRoutes (app: FastifyInstance, runner: Runner): void {
     }
     const c = list.find((v) => v.name === name)
     if (c === undefined) return await reply.code(404).send({ name, error: 'no such connector among the selected ones' })
-    return await reply.code(c.healthy ? 200 : 503).send({
+    // Sink progress, when on, counts here whatever its readiness policy: a RUNNING sink that does
+    // not consume is unhealthy. A progress run that failed leaves the state-based verdict alone.
+    const progress = progressCheck === undefined ? undefined : progressOf(runner, progressCheck, c.name)
+    const healthy = c.healthy && progress?.healthy !== false
+    const stalled = c.healthy && !healthy
+    return await reply.code(healthy ? 200 : 503).send({
       name: c.name,
-      healthy: c.healthy,
-      reason: c.reason,
-      problems: c.problems,
+      healthy,
+      reason: stalled ? progress?.reason : c.reason,
+      problems: stalled ? [`${progress?.status ?? ''}: lag ${progress?.lag ?? 0}`] : c.problems,
       state: c.state,
       workerId: c.workerId,
       type: c.type,
@@ -33,7 +39,16 @@ export function connectorRoutes (app: FastifyInstance, runner: Runner): void {
       ...(c.tasksMax !== undefined && { tasksMax: c.tasksMax }),
       ...(c.restart !== undefined && { restart: c.restart }),
       tasks: c.tasks.map((t) => ({ id: t.id, state: t.state, workerId: t.workerId, healthy: t.healthy, trace: t.trace ?? null })),
+      ...(progress !== undefined && { progress }),
       checkedAt: view.last === undefined ? null : new Date(view.last.finishedAt).toISOString(),
     })
   })
+}
+
+/** This connector's progress at the last sample, unless stale. */
+function progressOf (runner: Runner, check: string, name: string): SinkProgress | undefined {
+  const view = runner.view(check)
+  if (view === undefined || view.reason === 'STALE') return undefined
+  const list = view.last?.details?.connectors as readonly SinkProgress[] | undefined
+  return list?.find((p) => p.name === name)
 }

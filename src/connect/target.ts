@@ -1,4 +1,5 @@
 import type { ConnectTarget } from '../config/connect-target'
+import { formatDuration } from '../config/duration'
 import { checkTlsMaterial } from '../config/read-option'
 import { rotationCheck, swappable } from '../core/rotation'
 import type { Target, TargetContext, TargetParts } from '../core/target'
@@ -9,12 +10,23 @@ import { CONNECT_REASONS } from './reasons'
 import { connectorRoutes } from './routes'
 import { createUndiciConnectClient } from './undici-lazy'
 import type { Dial } from './departed'
+import { createKafkajsOffsetsClient, type OffsetsClient } from '../kafka/seam'
+import { CHECK_SINK_PROGRESS, progressCheck } from './progress'
+import type { ConnectorVerdict } from './evaluate'
+import { createProgressMetrics } from './progress-metrics'
 
-/** Test seam of the Connect target; production uses undici. */
+/**
+ * Connect commits a sink's offsets every offset.flush.interval.ms (60 s by default): a window
+ * shorter than two of those sees a healthy sink's committed offset stand still.
+ */
+const MIN_WINDOW_SPAN_MS = 120_000
+
+/** Test seams of the Connect target; production uses undici, and kafkajs for sink progress. */
 export interface ConnectDeps {
   readonly connectClient?: ConnectClient
   /** How other workers' REST addresses are tried (departed.ts); a TCP connect by default. */
   readonly workerDial?: Dial
+  readonly offsetsClient?: OffsetsClient
 }
 
 /**
@@ -33,10 +45,14 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
     health: async (signal) => await holder.current().health(signal),
     connectorStatuses: async (signal) => await holder.current().connectorStatuses(signal),
     connectorTasksMax: async (signal) => await holder.current().connectorTasksMax(signal),
+    sinkConfigs: async (signal) => await holder.current().sinkConfigs(signal),
     restartConnector: async (name, signal) => await holder.current().restartConnector(name, signal),
     close: holder.close,
   }
-  const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink: metrics, ...(deps.workerDial !== undefined && { dial: deps.workerDial }) }
+  // Sink progress reads the connectors check's verdicts: which connectors are selected and sinks.
+  let verdicts: readonly ConnectorVerdict[] | undefined
+  const sink = { ...metrics, connectors: (v: readonly ConnectorVerdict[] | undefined) => { if (v !== undefined) verdicts = v; metrics.connectors(v) } }
+  const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink, ...(deps.workerDial !== undefined && { dial: deps.workerDial }) }
   const files = [config.connectPasswordFile, config.connectHeadersFile, config.connectTlsCaFile, config.connectTlsCertFile, config.connectTlsKeyFile].some((f) => f !== '')
   const rotation = files
     ? [rotationCheck({
@@ -51,12 +67,30 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
         logger,
       })]
     : []
+  const progress = target.progress
+  const readyz = [CHECK_CONNECT_READY, CHECK_CONNECTORS]
+  const closers: Array<() => Promise<void>> = [client.close]
+  const extra = []
+  if (progress !== undefined) {
+    const pm = createProgressMetrics(metricPrefix, registry, target.metricsMaxConnectors)
+    // kafkajs is loaded here, and only here: a Connect sidecar without sink progress never loads it.
+    const offsets = deps.offsetsClient ?? createKafkajsOffsetsClient({ access: progress.access, timeoutMs: config.timeout, logger, onRequest: pm.request })
+    closers.push(offsets.close)
+    extra.push(progressCheck({ offsets, client, connectors: () => verdicts, target: progress, now: monotonic, timeoutMs: config.timeout, sink: pm.observe }))
+    const span = progress.window * progress.every * config.interval
+    if (span < MIN_WINDOW_SPAN_MS) {
+      logger.warn({ windowSpanMs: span }, `sink progress: the window spans ${formatDuration(span)}, less than twice Connect's default offset.flush.interval.ms (60s): ` +
+        'a healthy sink that commits once a minute can read STALLED; raise --connect-progress-window or --connect-progress-every unless the workers commit more often')
+    }
+    // Opt-in: one slow downstream system must not take every Connect pod out of its Service at once.
+    if (progress.policy === 'readiness') readyz.push(CHECK_SINK_PROGRESS)
+  }
   return {
-    checks: [...connectWorkerChecks(checkDeps), connectorsCheck(checkDeps), ...rotation],
+    checks: [...connectWorkerChecks(checkDeps), connectorsCheck(checkDeps), ...extra, ...rotation],
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
-    probes: { livez: [CHECK_CONNECT_WORKER], readyz: [CHECK_CONNECT_READY, CHECK_CONNECTORS], startupz: [CHECK_CONNECT_READY] },
-    close: async () => { await client.close() },
-    routes: (app, ctx) => { connectorRoutes(app, ctx.runner) },
+    probes: { livez: [CHECK_CONNECT_WORKER], readyz, startupz: [CHECK_CONNECT_READY] },
+    close: async () => { await Promise.all(closers.map(async (c) => { await c() })) },
+    routes: (app, ctx) => { connectorRoutes(app, ctx.runner, progress === undefined ? undefined : CHECK_SINK_PROGRESS) },
   }
 }
 

@@ -2,9 +2,9 @@ import { Agent, request } from './undici-parts'
 import type { ConnectTarget } from '../config/connect-target'
 import {
   ConnectError, shortName, type ConnectClient, type ConnectorStatus, type ConnectEndpoint, type ConnectErrorKind, type ConnectRequestObserver, type RestartOutcome,
-  type WorkerHealth,
+  type SinkConfig, type WorkerHealth,
 } from './client'
-import { connectorList, connectorStatus, healthBody, parseJson, tasksMaxOf, type ConnectorList } from './json'
+import { connectorList, connectorStatus, healthBody, parseJson, sinkConfigOf, tasksMaxOf, type ConnectorList } from './json'
 
 /**
  * ConnectClient on undici 7 (not Node's fetch: undici's Agent caps body size, and its requests
@@ -112,6 +112,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
   let hasHealth = false
   const statusBodies = bodyMemo<{ expanded: true, statuses: readonly ConnectorStatus[] } | { expanded: false, names: string[] }>()
   const infoBodies = bodyMemo<ConnectorList<number | undefined>>()
+  const sinkBodies = bodyMemo<ConnectorList<unknown>>()
 
   /**
    * One request (a GET unless said otherwise), interpreted. The outcome is reported after
@@ -211,6 +212,21 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
           [name, await call('connector_info', `/connectors/${encodeName(name)}`, sig, (a) =>
             a.status === 404 ? undefined : tasksMaxOf(expectOk('connector_info', `GET /connectors/${shortName(name)}`, a)))])
       return new Map(pairs.filter((p): p is [string, number] => p[1] !== undefined))
+    },
+    sinkConfigs: async (signal) => {
+      const list = await call('connectors', '/connectors?expand=info', signal,
+        (a) => connectorList(expectOk('connectors', 'GET /connectors', a), 'info', (v) => v), { memo: sinkBodies })
+      const pairs = list.expanded
+        ? list.entries
+        : await mapLimit(list.names, target.concurrency, signal, async (name, sig): Promise<[string, unknown]> =>
+          [name, await call('connector_info', `/connectors/${encodeName(name)}`, sig, (a) =>
+            a.status === 404 ? undefined : expectOk('connector_info', `GET /connectors/${shortName(name)}`, a))])
+      const out = new Map<string, SinkConfig>()
+      for (const [name, info] of pairs) {
+        const c = sinkConfigOf(info, name)
+        if (c !== undefined) out.set(name, c)
+      }
+      return out
     },
     restartConnector: async (name, signal) =>
       await call('connector_restart', `/connectors/${encodeName(name)}/restart?includeTasks=true&onlyFailed=true`, signal, (a): RestartOutcome => {

@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { KafkaTarget } from '../config/resolve'
 import { oauthProvider, type OAuthProvider } from './oauth'
 import { printable } from '../core/printable'
+import { raceAbort } from './race-abort'
 import { BrokerError, type BrokerClient, type ClusterMetadata, type PartitionState, type TopicsMetadata } from './client'
 
 /**
@@ -127,14 +128,8 @@ export function kafkajsConnections (opts: KafkajsClientOptions): { main: Kafkajs
         if (signal.aborted) throw new BrokerError('aborted', 'deadline passed before the call')
         current ??= dial()
         const conn = current
-        const attempt = conn.broker.then(fn)
-        let onAbort: (() => void) | undefined
-        const aborted = new Promise<never>((_resolve, reject) => {
-          onAbort = () => { reject(new BrokerError('aborted', 'deadline passed')) }
-          signal.addEventListener('abort', onAbort, { once: true })
-        })
         try {
-          return await Promise.race([attempt, aborted])
+          return await raceAbort(signal, conn.broker.then(fn))
         } catch (err) {
           const e = classify(err)
           // A protocol error on a connected client is an answer: the socket is fine, and other
@@ -143,9 +138,6 @@ export function kafkajsConnections (opts: KafkajsClientOptions): { main: Kafkajs
           // error on every later run, and liveness would restart a healthy broker forever.
           if (e.kind !== 'protocol' || !conn.ready) reset(conn)
           throw e
-        } finally {
-          if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-          attempt.catch(() => {}) // the loser of the race must not become an unhandled rejection
         }
       },
       close: async () => {
@@ -237,7 +229,7 @@ interface SaslExchange { request: { encode: () => Promise<Buffer> }, response?: 
  * cluster ("broker id 1 is not in the cluster metadata (brokers: none)") or a closed connection.
  * Found against real Kafka 3.9 and 4.3 (test/real/oauth.test.ts).
  */
-function oauthAuthenticator (provider: OAuthProvider) {
+export function oauthAuthenticator (provider: OAuthProvider) {
   return ({ saslAuthenticate }: { saslAuthenticate: (exchange: SaslExchange) => Promise<Buffer | undefined> }) => ({
     authenticate: async (): Promise<void> => {
       const { value } = await provider()

@@ -35,6 +35,8 @@ declare module 'kafkajs/src/protocol/encoder' {
     writeArray (array: unknown[]): Encoder
     writeBoolean (value: boolean): Encoder
     writeBuffer (value: Buffer): Encoder
+    writeString (value: string): Encoder
+    writeNullableArray (array: unknown[]): Encoder
   }
   export = Encoder
 }
@@ -55,4 +57,28 @@ declare module 'kafkajs/src/network/requestQueue' {
     scheduleCheckPendingRequests (): void
   }
   export = RequestQueue
+}
+declare module 'kafkajs/src/cluster' {
+  import type Broker from 'kafkajs/src/broker'
+  class Cluster {
+    constructor (opts: Record<string, unknown>)
+    targetTopics: Set<string>
+    connect (): Promise<void>
+    disconnect (): Promise<void>
+    refreshMetadata (): Promise<void>
+    refreshMetadataIfNecessary (): Promise<void>
+    findBroker (opts: { nodeId: number }): Promise<Broker>
+    findGroupCoordinatorMetadata (opts: { groupId: string, coordinatorType: number }): Promise<{ coordinator: { nodeId: number } }>
+    findTopicPartitionMetadata (topic: string): Array<{ partitionId: number, leader: number }>
+  }
+  export = Cluster
+}
+declare module 'kafkajs/src/instrumentation/emitter' {
+  class InstrumentationEventEmitter {
+    addListener (event: string, listener: (e: { payload?: { apiName?: string } }) => void): () => void
+  }
+  export = InstrumentationEventEmitter
+}
+declare module 'kafkajs/src/protocol/error' {
+  export function createErrorFromCode (code: number): Error
 }

@@ -8,3 +8,6 @@ export { BrokerError, type BrokerClient, type BrokerErrorKind, type BrokerInfo, 
 export { createKafkajsBrokerClient } from './kafkajs-lazy'
 export type { ControllerCluster, ControllerEndpoint, QuorumClient, QuorumState, ReplicaState } from './quorum'
 export { createKafkajsQuorumClient } from './kafkajs-lazy'
+// Sink progress (src/connect/progress.ts): the cluster's committed and end offsets.
+export type { GroupState, OffsetsClient, OffsetsClientOptions, PartitionOffset } from './offsets'
+export { createKafkajsOffsetsClient } from './kafkajs-offsets-lazy'

@@ -12,6 +12,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import { REASONS } from '../../src/targets'
 import { configFrom, startAgent } from '../helpers/agent'
+import { FakeOffsetsClient } from '../helpers/fake-offsets-client'
 import { ConnectStandIn } from '../helpers/connect-stand-in'
 import { selects, type Labels } from '../helpers/deploy-cross-check'
 import { FakeQuorum } from '../helpers/fake-quorum-client'
@@ -117,14 +118,17 @@ t.before(async () => {
   try {
     worker.add('orders-sink', { tasks: 2 })
     worker.add('audit-source', { tasks: 1 })
+    // Sink progress on, against a fake cluster: its series are in the live /metrics too.
+    const offsets = new FakeOffsetsClient().topic('orders', 2, 10)
+    offsets.commit('connect-orders-sink', 'orders', 0, 4)
     const config = configFrom([
       '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1',
-      '--connect-url', worker.url,
+      '--connect-url', worker.url, '--connect-kafka-bootstrap', '127.0.0.1:9',
       // The controller target too (a quorum no mock can play: FakeQuorum), so its series are here.
       '--kafka-controller', `127.0.0.1:${FakeQuorum.port(1)}`, '--kafka-controller-id', '1',
       '--interval', '1m', '--timeout', '2s', '--failure-threshold', '1',
     ])
-    const a = await startAgent(config, { quorumClientFor: new FakeQuorum().clientFor }, { start: false })
+    const a = await startAgent(config, { quorumClientFor: new FakeQuorum().clientFor, offsetsClient: offsets }, { start: false })
     try {
       const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
       agentChecks = [...a.agent.runner.names]
@@ -331,7 +335,8 @@ t.test('dashboard: parses, Prometheus datasource variable, namespace and pod var
   }
   const titles = dashboard.panels.map((p) => p.title ?? '')
   for (const want of ['Probe verdicts', 'Check verdicts', 'Connectors now', 'Tasks by state', 'Check duration (p50, p99)', 'Check failures by reason',
-    'Probe requests by endpoint and code', 'Connect REST request duration (p99)', 'Connect REST errors', 'Brokers in metadata', 'Build info']) {
+    'Probe requests by endpoint and code', 'Connect REST request duration (p99)', 'Connect REST errors', 'Brokers in metadata', 'Build info',
+    'Sink lag (records)', 'Sink lag (seconds behind)']) {
     t.ok(titles.includes(want), `panel "${want}"`)
   }
 })
@@ -408,7 +413,8 @@ t.test('promtool test rules: the unit tests pass', PROMTOOL, async (t) => {
 
 t.test('the live /metrics: Prometheus text format, broker and Connect series', async (t) => {
   t.match(metricsContentType, /^text\/plain; version=0\.0\.4/)
-  for (const family of ['kafka_healthz_check_up', 'kafka_healthz_kafka_brokers', 'kafka_healthz_connect_connector_state', 'kafka_healthz_connect_request_errors_total']) {
+  for (const family of ['kafka_healthz_check_up', 'kafka_healthz_kafka_brokers', 'kafka_healthz_connect_connector_state', 'kafka_healthz_connect_request_errors_total',
+    'kafka_healthz_connect_sink_lag_records', 'kafka_healthz_connect_sink_lag_seconds', 'kafka_healthz_connect_sink_progress']) {
     t.match(metricsText, new RegExp(`^${family}[{ ]`, 'm'), `${family} has a series`)
   }
 })

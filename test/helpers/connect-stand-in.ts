@@ -16,6 +16,8 @@ export interface StandInConnector {
   trace?: string
   tasks: StandInTask[]
   tasksMax: number
+  /** More config keys ?expand=info shows (topics, consumer.override.group.id). */
+  config?: Record<string, string>
 }
 
 export type Fault =
@@ -142,7 +144,7 @@ export class ConnectStandIn {
   private info (name: string, c: StandInConnector): Record<string, unknown> {
     return {
       name,
-      config: { 'connector.class': 'org.example.SinkConnector', 'tasks.max': String(c.tasksMax), name },
+      config: { 'connector.class': 'org.example.SinkConnector', 'tasks.max': String(c.tasksMax), name, ...c.config },
       tasks: c.tasks.map((t) => ({ connector: name, task: t.id })),
       type: c.type,
     }

@@ -1,4 +1,4 @@
-import { ConnectError, type ConnectClient, type ConnectorStatus, type RestartOutcome, type TaskStatus, type WorkerHealth } from '../../src/connect/client'
+import { ConnectError, type ConnectClient, type ConnectorStatus, type RestartOutcome, type SinkConfig, type TaskStatus, type WorkerHealth } from '../../src/connect/client'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 export type FakeConnector = Mutable<Omit<ConnectorStatus, 'tasks'>> & { tasks: Array<Mutable<TaskStatus>> }
@@ -46,6 +46,14 @@ export class FakeConnectClient implements ConnectClient {
   }
 
   connectorTasksMax = async (): Promise<Map<string, number>> => await Promise.resolve(new Map())
+
+  /** Sink configs by connector name; sinkConfigs answers these (or throws this error). */
+  readonly sinks = new Map<string, SinkConfig>()
+  sinkError: ConnectError | undefined
+  sinkConfigs = async (): Promise<Map<string, SinkConfig>> => {
+    if (this.sinkError !== undefined) throw this.sinkError
+    return await Promise.resolve(new Map(this.sinks))
+  }
 
   restartConnector = async (name: string, signal: AbortSignal): Promise<RestartOutcome> => {
     this.restarts.push(name)

@@ -1,0 +1,223 @@
+import Cluster from 'kafkajs/src/cluster'
+import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter'
+import { LEVELS, createLogger } from 'kafkajs/src/loggers'
+import socketFactory from 'kafkajs/src/network/socketFactory'
+import Encoder from 'kafkajs/src/protocol/encoder'
+import { createErrorFromCode } from 'kafkajs/src/protocol/error'
+import { requests } from 'kafkajs/src/protocol/requests'
+import apiKeys from 'kafkajs/src/protocol/requests/apiKeys'
+import type { Socket } from 'node:net'
+import type { Logger } from 'pino'
+import { BrokerError } from './client'
+import { classify, lenient, oauthAuthenticator } from './kafkajs-client'
+import type { GroupState, OffsetsClient, OffsetsClientOptions, PartitionOffset } from './offsets'
+import { oauthProvider } from './oauth'
+import { raceAbort } from './race-abort'
+
+/**
+ * OffsetsClient on kafkajs 2.2.4's internal Cluster (connections per broker, metadata), with
+ * requests we build ourselves. kafkajs's Admin would do per topic what we need per leader
+ * (fetchTopicOffsets: one Metadata and one ListOffsets per leader for each topic), ask
+ * FindCoordinator again for every group on every call, and throw on the first error code in any
+ * answer; here each sample costs one Metadata, one ListOffsets per leader, one OffsetFetch per
+ * group (kafkajs speaks OffsetFetch only up to v4, one group a request; v8 would batch them per
+ * coordinator) and one DescribeGroups per coordinator. Coordinators are remembered until one
+ * says it no longer is.
+ */
+
+/** OffsetFetch / DescribeGroups error codes that mean "ask FindCoordinator again". */
+const COORDINATOR_MOVED = new Set([14, 15, 16])
+/** ListOffsets isolation: READ_UNCOMMITTED, the high watermark, what a sink consumer reads by default. */
+const READ_UNCOMMITTED = 0
+const LATEST = -1
+
+interface Conn { readonly cluster: Cluster, readonly sockets: Set<Socket> }
+
+export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { readonly logger: Logger }): OffsetsClient {
+  const { access } = opts
+  const log = opts.logger.child({ component: 'kafkajs-offsets' })
+  const logger = createLogger({
+    level: log.isLevelEnabled('debug') ? LEVELS.DEBUG : LEVELS.NOTHING,
+    logCreator: () => ({ namespace, label, log: entry }: { namespace: string, label: string, log: { message: string } & Record<string, unknown> }): void => {
+      const { message, ...rest } = entry
+      log.debug({ namespace, kafkajsLevel: label, ...rest }, message)
+    },
+  })
+  const oauth = access.sasl?.mechanism === 'oauthbearer' ? oauthProvider(access.sasl.oauth, { timeoutMs: opts.timeoutMs }) : undefined
+  const sasl = access.sasl === undefined || oauth === undefined ? access.sasl : { mechanism: 'oauthbearer', oauthBearerProvider: oauth, authenticationProvider: oauthAuthenticator(oauth) }
+  const coordinators = new Map<string, number>()
+  let current: Conn | undefined
+
+  function dial (): Conn {
+    const sockets = new Set<Socket>()
+    const base = socketFactory() as (args: unknown) => Socket
+    const emitter = new InstrumentationEventEmitter()
+    if (opts.onRequest !== undefined) {
+      const onRequest = opts.onRequest
+      // Kafka's own API names: kafkajs calls FindCoordinator by its old name.
+      emitter.addListener('network.request', (e: { payload?: { apiName?: string } }) => {
+        const api = e.payload?.apiName ?? 'unknown'
+        onRequest(api === 'GroupCoordinator' ? 'FindCoordinator' : api)
+      })
+    }
+    const cluster = new Cluster({
+      logger,
+      socketFactory: (args: unknown) => {
+        const s = base(args)
+        sockets.add(s)
+        s.once('close', () => sockets.delete(s))
+        return s
+      },
+      brokers: [...access.brokers],
+      clientId: access.clientId,
+      ssl: access.tls ?? false,
+      sasl,
+      connectionTimeout: opts.timeoutMs,
+      authenticationTimeout: opts.timeoutMs,
+      requestTimeout: opts.timeoutMs,
+      enforceRequestTimeout: true,
+      metadataMaxAge: 300_000,
+      // One try: the check's next sample is the retry, and the run's deadline bounds this one.
+      retry: { retries: 0 },
+      allowAutoTopicCreation: false,
+      isolationLevel: READ_UNCOMMITTED,
+      instrumentationEmitter: emitter,
+    })
+    return { cluster, sockets }
+  }
+
+  function reset (conn: Conn): void {
+    if (current === conn) current = undefined
+    coordinators.clear()
+    for (const s of conn.sockets) s.destroy()
+    conn.cluster.disconnect().catch(() => {})
+  }
+
+  /** Runs fn on the cluster, bounded by `signal`; any failure but a broker's error answer drops the connections. */
+  async function call<T> (signal: AbortSignal, fn: (c: Cluster) => Promise<T>): Promise<T> {
+    if (signal.aborted) throw new BrokerError('aborted', 'deadline passed before the call')
+    current ??= dial()
+    const conn = current
+    try {
+      return await raceAbort(signal, (async () => {
+        await conn.cluster.connect()
+        // The broker list the coordinators and leaders are found in: once per connection and
+        // metadataMaxAge (the last sample's topics, or every topic the very first time).
+        await conn.cluster.refreshMetadataIfNecessary()
+        return await fn(conn.cluster)
+      })())
+    } catch (err) {
+      const e = classify(err)
+      if (e.kind !== 'protocol') reset(conn)
+      throw e
+    }
+  }
+
+  async function coordinatorOf (cluster: Cluster, groupId: string): Promise<number> {
+    const known = coordinators.get(groupId)
+    if (known !== undefined) return known
+    const { coordinator } = await cluster.findGroupCoordinatorMetadata({ groupId, coordinatorType: 0 })
+    coordinators.set(groupId, coordinator.nodeId)
+    return coordinator.nodeId
+  }
+
+  /** The metadata must list every coordinator and leader we send to. */
+  async function brokerFor (cluster: Cluster, nodeId: number): ReturnType<Cluster['findBroker']> {
+    try {
+      return await cluster.findBroker({ nodeId })
+    } catch {
+      await cluster.refreshMetadata()
+      return await cluster.findBroker({ nodeId })
+    }
+  }
+
+  function failIf (code: number | undefined, groupId?: string): void {
+    if (code === undefined || code === 0) return
+    if (groupId !== undefined && COORDINATOR_MOVED.has(code)) coordinators.delete(groupId)
+    throw createErrorFromCode(code)
+  }
+
+  async function offsetFetch (cluster: Cluster, groupId: string): Promise<PartitionOffset[]> {
+    const broker = await brokerFor(cluster, await coordinatorOf(cluster, groupId))
+    const req = broker.lookupRequest(apiKeys.OffsetFetch as number, requests.OffsetFetch)({ groupId, topics: [] })
+    // A null topic list (v2 and later): every topic the group committed to, in one request.
+    req.request.encode = async () => await Promise.resolve(new Encoder().writeString(groupId).writeNullableArray([]))
+    const raw = await broker.connectionPool.send(lenient(req)) as { errorCode?: number, responses?: Array<{ topic: string, partitions: Array<{ partition: number, offset: string, errorCode: number }> }> }
+    failIf(raw.errorCode, groupId)
+    const out: PartitionOffset[] = []
+    for (const t of raw.responses ?? []) {
+      for (const p of t.partitions) {
+        failIf(p.errorCode, groupId)
+        out.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })
+      }
+    }
+    return out
+  }
+
+  return {
+    committedOffsets: async (groups, signal) => await call(signal, async (cluster) => {
+      const lists = await Promise.all(groups.map(async (g) => [g, await offsetFetch(cluster, g)] as const))
+      return new Map(lists)
+    }),
+    groupStates: async (groups, signal) => await call(signal, async (cluster) => {
+      const byCoordinator = new Map<number, string[]>()
+      for (const g of groups) {
+        const id = await coordinatorOf(cluster, g)
+        byCoordinator.set(id, [...byCoordinator.get(id) ?? [], g])
+      }
+      const out = new Map<string, GroupState>()
+      await Promise.all([...byCoordinator].map(async ([nodeId, groupIds]) => {
+        const broker = await brokerFor(cluster, nodeId)
+        const req = broker.lookupRequest(apiKeys.DescribeGroups as number, requests.DescribeGroups)({ groupIds })
+        const raw = await broker.connectionPool.send(lenient(req)) as { groups?: Array<{ errorCode: number, groupId: string, groupState: string, members?: unknown[] }> }
+        for (const g of raw.groups ?? []) {
+          failIf(g.errorCode, g.groupId)
+          out.set(g.groupId, { state: g.groupState, members: g.members?.length ?? 0 })
+        }
+      }))
+      return out
+    }),
+    endOffsets: async (topics, signal) => topics.length === 0 ? [] : await call(signal, async (cluster) => {
+      // Exactly this sample's topics, so a deleted one is not asked for forever.
+      cluster.targetTopics = new Set(topics)
+      await cluster.refreshMetadata()
+      const byLeader = new Map<number, Map<string, number[]>>()
+      for (const topic of topics) {
+        let partitions
+        try { partitions = cluster.findTopicPartitionMetadata(topic) } catch { continue }
+        for (const p of partitions) {
+          if (p.leader < 0) continue
+          const perTopic = byLeader.get(p.leader) ?? new Map<string, number[]>()
+          perTopic.set(topic, [...perTopic.get(topic) ?? [], p.partitionId])
+          byLeader.set(p.leader, perTopic)
+        }
+      }
+      const out: PartitionOffset[] = []
+      await Promise.all([...byLeader].map(async ([nodeId, perTopic]) => {
+        const broker = await brokerFor(cluster, nodeId)
+        const req = broker.lookupRequest(apiKeys.ListOffsets as number, requests.ListOffsets)({
+          replicaId: -1,
+          isolationLevel: READ_UNCOMMITTED,
+          topics: [...perTopic].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, timestamp: LATEST })) })),
+        })
+        const raw = await broker.connectionPool.send(lenient(req)) as { responses?: Array<{ topic: string, partitions: Array<{ partition: number, errorCode: number, offset?: string, offsets?: string[] }> }> }
+        for (const t of raw.responses ?? []) {
+          for (const p of t.partitions) {
+            // A leader that moved since the metadata: this partition is missing from this sample.
+            if (p.errorCode !== 0) continue
+            const offset = p.offset ?? p.offsets?.[0]
+            if (offset !== undefined) out.push({ topic: t.topic, partition: p.partition, offset: Number(offset) })
+          }
+        }
+      }))
+      return out
+    }),
+    close: async () => {
+      const conn = current
+      current = undefined
+      if (conn === undefined) return
+      await Promise.race([conn.cluster.disconnect().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+      for (const s of conn.sockets) s.destroy()
+    },
+  }
+}

@@ -1,0 +1,49 @@
+import type { KafkaClusterAccess } from '../config/resolve'
+
+/**
+ * The view of a whole Kafka cluster that sink progress needs: consumer groups' committed offsets
+ * and the partitions' end offsets. Unlike BrokerClient (the broker in this pod only), this one
+ * talks to the cluster through its bootstrap servers, to whichever broker coordinates a group or
+ * leads a partition.
+ *
+ * Requests per call are bounded by groups, coordinators and leaders, never by partitions. Every
+ * call gives up when `signal` aborts; its connections are then rebuilt on the next call. Failures
+ * throw BrokerError (client.ts), classified as for the broker client.
+ */
+export interface OffsetsClient {
+  /**
+   * Every offset each group has committed (OffsetFetch for all topics, at the group's coordinator).
+   * A group that committed nothing maps to an empty list. Offsets are numbers (int64 fits well
+   * below 2^53 in practice).
+   */
+  committedOffsets: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, readonly PartitionOffset[]>>
+  /** Each group's state and member count (DescribeGroups, one request per coordinator). */
+  groupStates: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, GroupState>>
+  /**
+   * The end offset (high watermark) of every partition of these topics: one Metadata request, then
+   * one ListOffsets per leader. Topics the cluster does not know are left out.
+   */
+  endOffsets: (topics: readonly string[], signal: AbortSignal) => Promise<readonly PartitionOffset[]>
+  close: () => Promise<void>
+}
+
+export interface PartitionOffset {
+  readonly topic: string
+  readonly partition: number
+  /** -1: none (no commit for this partition). */
+  readonly offset: number
+}
+
+export interface GroupState {
+  /** Stable, Empty, PreparingRebalance, Dead, … as the coordinator says. */
+  readonly state: string
+  readonly members: number
+}
+
+export interface OffsetsClientOptions {
+  readonly access: KafkaClusterAccess
+  /** Bounds the library's own connect/request timers, so an abandoned call still ends. */
+  readonly timeoutMs: number
+  /** Told of every request that reached a broker, by API name (bench and tests count them). */
+  readonly onRequest?: (api: string) => void
+}
