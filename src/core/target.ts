@@ -40,9 +40,18 @@ export interface RouteContext {
  * combined KRaft node is one pod, and a preStop hook calls one URL, so the broker's /prestop
  * must also wait for the controller's quorum rule.
  */
+export interface StopVerdict {
+  readonly safe: boolean
+  readonly message: string
+  /** Said after "(waited …)" when it leads a safe answer (a caveat). */
+  readonly note?: string
+  /** Not judged yet (waiting for a view newer than the call): not worth a log line. */
+  readonly pending?: boolean
+}
+
 export interface StopGate {
   /** Judged on views made after `since` (performance.now()) only, so a call never acts on an old view. */
-  readonly judge: (since: number) => { readonly safe: boolean, readonly message: string }
+  readonly judge: (since: number) => StopVerdict
   /** Resolves at the gate's next view, or when `signal` aborts. */
   readonly next: (signal: AbortSignal) => Promise<void>
 }
