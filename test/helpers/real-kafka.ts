@@ -453,7 +453,11 @@ export class RealKafkaCluster {
     }
   }
 
-  /** Waits until the cluster metadata lists `count` brokers (asked through every node in turn). */
+  /**
+   * Waits until every node's own metadata lists `count` brokers. Asking one node is not enough:
+   * each broker learns of the others from the metadata log at its own pace, and a CI run once saw
+   * node 1 answer "2 brokers (1,3)" right after another node had listed all three.
+   */
   async waitForBrokers (count: number, limitMs: number): Promise<void> {
     const started = Date.now()
     let last = 'no answer yet'
@@ -461,17 +465,25 @@ export class RealKafkaCluster {
       for (const n of [...this.controllers, ...this.nodes]) {
         if (!n.jvm.running) throw new Error(`${n.jvm.name} exited:\n${n.jvm.tail(30)}`)
       }
-      const admin = this.kafka().admin()
-      try {
-        await admin.connect()
-        const { brokers } = await admin.describeCluster()
-        if (brokers.length >= count) return
-        last = `${brokers.length} brokers: ${brokers.map((b) => b.nodeId).join(',')}`
-      } catch (err) {
-        last = err instanceof Error ? err.message : String(err)
-      } finally {
-        await admin.disconnect().catch(() => undefined)
+      let seen = 0
+      for (const n of this.nodes) {
+        const admin = this.kafka([n.address]).admin()
+        try {
+          await admin.connect()
+          const { brokers } = await admin.describeCluster()
+          if (brokers.length < count) {
+            last = `node ${n.id} sees ${brokers.length} brokers: ${brokers.map((b) => b.nodeId).join(',')}`
+            break
+          }
+          seen++
+        } catch (err) {
+          last = `node ${n.id}: ${err instanceof Error ? err.message : String(err)}`
+          break
+        } finally {
+          await admin.disconnect().catch(() => undefined)
+        }
       }
+      if (seen === this.nodes.length) return
       if (Date.now() - started > limitMs) throw new Error(`fewer than ${count} brokers after ${limitMs}ms: ${last}`)
       await sleep(500)
     }
