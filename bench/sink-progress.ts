@@ -68,7 +68,7 @@ async function main (): Promise<void> {
       offsets,
       client: { sinkConfigs: async () => await Promise.resolve(configs) },
       connectors: () => verdicts,
-      target: { access: { brokers: [], clientId: '', tls: undefined, sasl: undefined }, policy: 'status', window: 10, every: 1, allowedLag: 0 },
+      target: { access: { brokers: [], clientId: '', tls: undefined, sasl: undefined }, policy: 'status', window: 10, every: 1, exclude: [], allowedLag: 0 },
       now: () => (clock += 5000),
       timeoutMs: 5000,
     })

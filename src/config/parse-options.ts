@@ -71,6 +71,11 @@ export function sourceOf (o: Options, key: OptionName): string {
   return SOURCES.get(o)?.[key] ?? `--${flagName(key)}`
 }
 
+/** Whether the person set this option (flag or environment), rather than leaving its default. */
+export function isGiven (o: Options, key: OptionName): boolean {
+  return SOURCES.get(o)?.[key] !== undefined
+}
+
 /**
  * Reads flags and environment into typed options. Flags win over the environment, which wins
  * over defaults. Unknown flags and unknown HEALTHZ_* variables are errors: a typo in a pod

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
-import { ConfigError } from './parse-options'
+import { ConfigError, isGiven } from './parse-options'
 import { named, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
 import { envName, type Options } from './schema'
 
@@ -134,6 +134,12 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
     connect: o.connectUrl === '' ? undefined : { ...connectTarget(o, deps), progress: progressTarget(o, deps) },
     controller: o.kafkaController === '' ? undefined : controllerTarget(o, deps),
   })
+  // `--connect-progress off` alone says what is true anyway.
+  const progressOnly = PROGRESS_OPTIONS.find((k) => isGiven(o, k) && !(k === 'connectProgress' && o.connectProgress === 'off'))
+  if (o.connectKafkaBootstrap.length === 0 && progressOnly !== undefined) {
+    // Set for nothing: the person believes sink progress is on, and it is not.
+    throw new ConfigError(`${named(o, progressOnly)}: set without ${named(o, 'connectKafkaBootstrap')}, expected the Kafka cluster's bootstrap servers too (sink progress is off without them)`)
+  }
   if (o.connectUrl === '' && o.connectKafkaBootstrap.length > 0) {
     throw new ConfigError(`${named(o, 'connectKafkaBootstrap')}: got ${o.connectKafkaBootstrap.join(',')}, expected ${named(o, 'connectUrl')} too (sink progress judges the connectors of a Connect worker)`)
   }
@@ -193,6 +199,9 @@ export interface KafkaClusterAccess {
   readonly sasl: KafkaTarget['sasl']
 }
 
+/** Options that only mean something with --connect-kafka-bootstrap. */
+const PROGRESS_OPTIONS = ['connectProgress', 'connectProgressWindow', 'connectProgressEvery', 'connectProgressAllowedLag', 'connectProgressExclude'] as const
+
 /** Sink progress (--connect-kafka-bootstrap, --connect-progress-*). */
 export interface ProgressTarget {
   readonly access: KafkaClusterAccess
@@ -203,6 +212,8 @@ export interface ProgressTarget {
   /** Sample every this many check runs. */
   readonly every: number
   readonly allowedLag: number
+  /** Connector names or classes (globs) left out. */
+  readonly exclude: readonly string[]
 }
 
 /**
@@ -222,5 +233,6 @@ function progressTarget (o: Options, deps: ResolveDeps): ProgressTarget | undefi
     window: o.connectProgressWindow,
     every: o.connectProgressEvery,
     allowedLag: o.connectProgressAllowedLag,
+    exclude: o.connectProgressExclude,
   }
 }

@@ -35,8 +35,12 @@ export interface ConnectClient {
 export interface SinkConfig {
   /** consumer.override.group.id, or connect-<name> as Connect names it. */
   readonly group: string
-  /** Its `topics` (empty with `topics.regex`: then the topics its group committed to). */
+  /** Its `topics`; empty with `topics.regex`. */
   readonly topics: readonly string[]
+  /** Its `topics.regex` (a Java pattern), when it has one: then the topics its group committed to that match. */
+  readonly topicsRegex?: string
+  /** Its `connector.class`, for --connect-progress-exclude. */
+  readonly connectorClass?: string
 }
 
 export interface WorkerHealth {

@@ -74,9 +74,13 @@ export function sinkConfigOf (info: unknown, name: string): SinkConfig | undefin
   if (!isObject(info) || info.type !== 'sink' || !isObject(info.config)) return undefined
   const override = info.config['consumer.override.group.id']
   const topics = info.config.topics
+  const regex = info.config['topics.regex']
+  const cls = info.config['connector.class']
   return {
     group: typeof override === 'string' && override !== '' ? override : `connect-${name}`,
     topics: typeof topics === 'string' ? topics.split(',').map((t) => t.trim()).filter((t) => t !== '') : [],
+    ...(typeof regex === 'string' && regex !== '' && { topicsRegex: regex }),
+    ...(typeof cls === 'string' && cls !== '' && { connectorClass: cls }),
   }
 }
 

@@ -13,7 +13,8 @@ const APIS = ['ApiVersions', 'SaslHandshake', 'SaslAuthenticate', 'Metadata', 'F
 
 /**
  * Sink progress metrics: per connector (under --connect-metrics-max-connectors, first by name,
- * never per partition) its lag in records and seconds and a one-hot progress status.
+ * never per partition) its lag in records and seconds and a one-hot progress status; and
+ * whether the last sample succeeded.
  */
 export function createProgressMetrics (prefix: string, registry: Registry, maxConnectors: number): ProgressMetrics {
   const registers = [registry]
@@ -27,15 +28,17 @@ export function createProgressMetrics (prefix: string, registry: Registry, maxCo
   })
   const requests = new Counter({ name: `${prefix}connect_sink_progress_requests_total`, help: 'Sink progress: requests sent to Kafka brokers, by API.', labelNames: ['api'], registers })
   for (const api of APIS) requests.inc({ api }, 0)
+  const success = new Gauge({ name: `${prefix}connect_sink_progress_sample_success`, help: 'Sink progress: 1 if the last sample of offsets succeeded, 0 if it failed (the per-connector series then hold the last sample\'s values).', registers })
   let shown = new Set<string>()
 
   return {
     request: (api) => { requests.inc({ api: APIS.includes(api) ? api : 'other' }) },
     observe: (progress: readonly SinkProgress[] | undefined) => {
-      // Unknown (a failed sample): no series rather than stale ones.
-      const list = progress === undefined
-        ? []
-        : [...progress].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, maxConnectors)
+      // A failed sample keeps the last values: dropping them would reset every alert's `for:`
+      // clock on one lost sample. The success gauge says they are not fresh.
+      success.set(progress === undefined ? 0 : 1)
+      if (progress === undefined) return
+      const list = [...progress].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, maxConnectors)
       const next = new Set(list.map((p) => p.name))
       for (const name of shown) {
         if (next.has(name)) continue

@@ -38,7 +38,8 @@ export function lagOf (s: Sample): number | undefined {
  * - NO_COMMIT: nothing committed yet; its lag is unknown, so it cannot be judged.
  * - OK: lag is at the allowed level now, or reached it at some sample of the window.
  * - FILLING: fewer than `size` samples so far; passing, marked as such.
- * - REWOUND: a committed offset went back (a reset to earliest, a consumer replaying).
+ * - REWOUND: the committed offset's last move in the window was back (a reset to earliest, a
+ *   consumer replaying); once it moves forward again, it is consuming: OK.
  * - STALLED / STOPPED: lag stayed above the allowed level and the committed offset never moved
  *   over the whole window. STOPPED when the group has no member, so nothing is left to commit
  *   (every task's consumer left or was kicked out); STALLED while a consumer is still in the
@@ -51,18 +52,20 @@ export function judgePartition (window: readonly Sample[], rules: WindowRules, m
   if (lag === undefined) return 'NO_COMMIT'
   if (lag <= rules.allowedLag) return 'OK'
   if (window.length < rules.size) return 'FILLING'
-  let moved = false
+  // The last move decides between REWOUND and OK: a replay that has since gone forward again is
+  // consuming, and must not read as REWOUND until the rewind leaves the window.
+  let lastMove: 'forward' | 'back' | undefined
   let reached = false
   for (let i = 0; i < window.length; i++) {
     const s = window[i] as Sample
     const l = lagOf(s)
     if (l !== undefined && l <= rules.allowedLag) reached = true
     const prev = window[i - 1]
-    if (prev === undefined) continue
-    if (prev.committed >= 0 && s.committed >= 0 && s.committed < prev.committed) return 'REWOUND'
-    if (s.committed !== prev.committed) moved = true
+    if (prev === undefined || s.committed === prev.committed) continue
+    lastMove = prev.committed >= 0 && s.committed >= 0 && s.committed < prev.committed ? 'back' : 'forward'
   }
-  if (reached || moved) return 'OK'
+  if (lastMove === 'back') return 'REWOUND'
+  if (reached || lastMove === 'forward') return 'OK'
   return members === 0 ? 'STOPPED' : 'STALLED'
 }
 

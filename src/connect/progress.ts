@@ -1,7 +1,8 @@
 import type { ProgressTarget } from '../config/resolve'
 import { fail, pass, type Check, type CheckResult, type Reason } from '../core/check'
 import { within } from '../core/within'
-import { BrokerError, type BrokerErrorKind, type GroupState, type OffsetsClient } from '../kafka/seam'
+import { selector } from '../core/glob'
+import { BrokerError, type BrokerErrorKind, type GroupState, type OffsetsClient, type PartitionOffset } from '../kafka/seam'
 import { shortName, type ConnectClient, type SinkConfig } from './client'
 import type { ConnectorVerdict } from './evaluate'
 import { addSample, FAILING, judgeConnector, PROGRESS_STATUSES, type ConnectorProgress, type PartitionWindow, type ProgressStatus, type Windows } from './progress-window'
@@ -45,6 +46,12 @@ export interface ProgressDeps {
 }
 
 const LISTED = 5
+/** The share of the run's deadline a sample may take. */
+const SAMPLE_SHARE = 0.9
+/** Connector states in which a sink is meant to be consuming; the rest reset its windows. */
+const CONSUMING = 'RUNNING'
+
+interface Sink extends SinkConfig { readonly name: string }
 
 /**
  * sink-progress: do the selected sink connectors consume? Every `every` runs it samples the
@@ -58,18 +65,39 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
   let skipped = 0
   let last: CheckResult | undefined
   const rules = { size: target.window, allowedLag: target.allowedLag }
+  const excluded = target.exclude.length === 0 ? () => false : selector(target.exclude)
 
   async function sample (signal: AbortSignal): Promise<CheckResult | undefined> {
     const verdicts = connectors()
     if (verdicts === undefined) return undefined
-    const names = verdicts.filter((v) => v.type === 'sink').map((v) => v.name)
     // Configs through the worker's herder, which can hang: half the deadline, and the last ones on failure.
     try {
       configs = await within(signal, timeoutMs / 2, async (bound) => await client.sinkConfigs(bound))
-    } catch { /* the last configs stand; a connector not in them gets Connect's default group */ }
-    const sinks = names.map((name) => ({ name, ...(configs.get(name) ?? { group: `connect-${name}`, topics: [] }) }))
-    for (const name of windows.keys()) if (!names.includes(name)) windows.delete(name)
-    if (sinks.length === 0) return pass('no sink connector is selected', { connectors: [] })
+    } catch { /* the last configs stand */ }
+    // Only a RUNNING sink is meant to consume: a PAUSED or STOPPED one is the connectors check's
+    // business, and its window starts afresh when it runs again, so the time it stood still
+    // by request never reads as a stall. A sink whose config was never read is left out: its
+    // topics are unknown, and guessing them from its group's commits could judge a topic it
+    // no longer reads.
+    const sinks: Sink[] = []
+    let unknown = 0
+    for (const v of verdicts) {
+      if (v.type !== 'sink') continue
+      const config = configs.get(v.name)
+      if (v.state !== CONSUMING || config === undefined || excluded(v.name) || (config.connectorClass !== undefined && excluded(config.connectorClass))) {
+        windows.delete(v.name)
+        if (v.state === CONSUMING && config === undefined) unknown++
+        continue
+      }
+      sinks.push({ name: v.name, ...config })
+    }
+    const names = new Set(sinks.map((s) => s.name))
+    for (const name of windows.keys()) if (!names.has(name)) windows.delete(name)
+    const unread = unknown === 0 ? '' : ` (${unknown} RUNNING sink${unknown === 1 ? '' : 's'} left out: config not read yet)`
+    if (sinks.length === 0) {
+      sink?.([])
+      return pass(`no RUNNING sink connector to judge${unread}`, { connectors: [] })
+    }
 
     const groups = [...new Set(sinks.map((s) => s.group))]
     const [committed, states] = await Promise.all([
@@ -77,22 +105,25 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
       // Only STOPPED needs the members: without them a stall reads STALLED.
       offsets.groupStates(groups, signal).catch((): ReadonlyMap<string, GroupState> => new Map()),
     ])
-    const topicsOf = new Map<string, Set<string>>()
-    for (const s of sinks) topicsOf.set(s.name, new Set([...s.topics, ...(committed.get(s.group) ?? []).map((o) => o.topic)]))
+    const topicsOf = new Map(sinks.map((s) => [s.name, topicsOfSink(s, committed.get(s.group) ?? [])]))
     const ends = await offsets.endOffsets([...new Set([...topicsOf.values()].flatMap((t) => [...t]))], signal)
     const at = now()
     const progress: SinkProgress[] = sinks.map((s) => {
       const w: Windows = windows.get(s.name) ?? new Map<string, PartitionWindow>()
       windows.set(s.name, w)
-      const mine = new Map((committed.get(s.group) ?? []).map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
-      addSample(w, at, topicsOf.get(s.name) ?? new Set(), mine, ends, target.window)
+      const answer = committed.get(s.group)
+      // A group the coordinator would not answer for this time: no sample, its windows stand.
+      if (answer !== undefined) {
+        const mine = new Map(answer.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+        addSample(w, at, topicsOf.get(s.name) ?? new Set(), mine, ends, target.window)
+      }
       const members = states.get(s.group)?.members
       const p = judgeConnector(w, rules, members, at)
       const reason = REASON_BY_STATUS[p.status]
       return { name: s.name, group: s.group, healthy: !FAILING.has(p.status), reason: reason ?? 'OK', members: members ?? null, ...p }
     })
     sink?.(progress)
-    return summarize(progress)
+    return summarize(progress, unread)
   }
 
   return {
@@ -102,7 +133,9 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
       if (last !== undefined && ++skipped < target.every) return last
       skipped = 0
       try {
-        const result = await sample(signal)
+        // Its own bound inside the run's, so a hung cluster ends as this check's answer (which
+        // the readiness policy turns into a pass) rather than the runner's TIMEOUT.
+        const result = await within(signal, timeoutMs * SAMPLE_SHARE, sample)
         // Nothing to sample yet is no sample: the next run tries again.
         if (result !== undefined) last = result
         return result ?? pass('no connector list yet (the connectors check has not answered)', { connectors: [] })
@@ -110,11 +143,35 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
         sink?.(undefined)
         const e = err instanceof BrokerError ? err : new BrokerError('client', err instanceof Error ? err.message : String(err))
         // The windows stay: a failed sample is a gap, not a reset.
-        last = fail(REASON_BY_KIND[e.kind], `sampling the sink groups' offsets failed: ${e.message}`)
+        last = failedSample(REASON_BY_KIND[e.kind], `sampling the sink groups' offsets failed: ${e.message}`, target.policy)
         return last
       }
     },
   }
+}
+
+/**
+ * A sample that could not be taken says nothing about the sinks. Under the readiness policy it
+ * passes, with the failure in its message: an ACL missing for the agent's principal, or a
+ * bootstrap address it cannot reach, would otherwise take every Connect pod out of its Service
+ * at once over the agent's own view of Kafka. Under the status policy, which gates nothing, it
+ * fails, so /status and the check metrics show it plainly.
+ */
+function failedSample (reason: Exclude<Reason, 'OK'>, message: string, policy: ProgressTarget['policy']): CheckResult {
+  return policy === 'readiness' ? pass(`progress unknown, not gating readiness: ${reason}: ${message}`, { sampleFailed: reason }) : fail(reason, message)
+}
+
+/**
+ * The topics a sink is judged on: its `topics`; with `topics.regex`, the topics its group has
+ * committed to that the pattern matches in full (as Java's Pattern.matches does). A group keeps
+ * the commits of topics it no longer reads while it is active, so commits alone never add a topic
+ * to a sink with a `topics` list. A pattern JavaScript cannot compile matches every committed topic.
+ */
+function topicsOfSink (s: Sink, committed: readonly PartitionOffset[]): Set<string> {
+  if (s.topicsRegex === undefined) return new Set(s.topics)
+  let re: RegExp | undefined
+  try { re = new RegExp(`^(?:${s.topicsRegex})$`) } catch { re = undefined }
+  return new Set([...s.topics, ...committed.map((o) => o.topic).filter((t) => re === undefined || re.test(t))])
 }
 
 function describe (p: SinkProgress): string {
@@ -123,11 +180,11 @@ function describe (p: SinkProgress): string {
   return `${shortName(p.name)} ${p.status}: lag ${p.lag}${time}${where === '' ? '' : ` (${where})`}`
 }
 
-function summarize (progress: readonly SinkProgress[]): CheckResult {
+function summarize (progress: readonly SinkProgress[], unread: string): CheckResult {
   const details = { connectors: progress }
   const bad = progress.filter((p) => !p.healthy)
   const filling = progress.filter((p) => p.status === 'FILLING').length
-  const note = filling > 0 ? ` (${filling} still filling the window)` : ''
+  const note = (filling > 0 ? ` (${filling} still filling the window)` : '') + unread
   if (bad.length === 0) return pass(`${progress.length} sink connector${progress.length === 1 ? '' : 's'} consuming${note}`, details)
   const list = bad.slice(0, LISTED).map(describe).join('; ')
   const more = bad.length > LISTED ? `; +${bad.length - LISTED} more` : ''

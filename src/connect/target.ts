@@ -77,7 +77,8 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
     const offsets = deps.offsetsClient ?? createKafkajsOffsetsClient({ access: progress.access, timeoutMs: config.timeout, logger, onRequest: pm.request })
     closers.push(offsets.close)
     extra.push(progressCheck({ offsets, client, connectors: () => verdicts, target: progress, now: monotonic, timeoutMs: config.timeout, sink: pm.observe }))
-    const span = progress.window * progress.every * config.interval
+    // K samples are K - 1 sample periods apart: that is the time a full window covers.
+    const span = (progress.window - 1) * progress.every * config.interval
     if (span < MIN_WINDOW_SPAN_MS) {
       logger.warn({ windowSpanMs: span }, `sink progress: the window spans ${formatDuration(span)}, less than twice Connect's default offset.flush.interval.ms (60s): ` +
         'a healthy sink that commits once a minute can read STALLED; raise --connect-progress-window or --connect-progress-every unless the workers commit more often')

@@ -24,7 +24,7 @@ t.test('off without bootstrap servers or with --connect-progress=off; defaults o
   t.equal(resolve(['--connect-kafka-bootstrap', 'k:9092', '--connect-progress', 'off']).connect?.progress, undefined)
   t.same(resolve(['--connect-kafka-bootstrap', 'kafka-0.kafka:9092, [fd00::1]:9093']).connect?.progress, {
     access: { brokers: ['kafka-0.kafka:9092', '[fd00::1]:9093'], clientId: 'kafka-healthz', tls: undefined, sasl: undefined },
-    policy: 'status', window: 10, every: 3, allowedLag: 0,
+    policy: 'status', window: 10, every: 3, allowedLag: 1, exclude: [],
   })
   t.match(resolve(['--connect-kafka-bootstrap', 'k:9092', '--connect-progress', 'readiness', '--connect-progress-window', '5',
     '--connect-progress-every', '3', '--connect-progress-allowed-lag', '100']).connect?.progress, { policy: 'readiness', window: 5, every: 3, allowedLag: 100 })
@@ -49,6 +49,15 @@ t.test('mistakes name the flag, the value and what was expected', async (t) => {
   t.throws(() => resolve(['--connect-kafka-bootstrap', 'k:9092', '--kafka-sasl-mechanism', 'plain']), /--kafka-sasl-username: got nothing/)
   t.throws(() => parseOptions(['--connect-progress', 'always'], {}), /--connect-progress: got "always", expected one of off, status, readiness/)
   t.throws(() => parseOptions(['--connect-progress-window', '1'], {}), /expected an integer from 2 to 100/)
+})
+
+t.test('a progress option without bootstrap servers is a mistake, not a silent no-op', async (t) => {
+  t.throws(() => resolve(['--connect-progress', 'readiness']),
+    new ConfigError('--connect-progress: set without --connect-kafka-bootstrap, expected the Kafka cluster\'s bootstrap servers too (sink progress is off without them)'))
+  t.throws(() => resolve([], { HEALTHZ_CONNECT_PROGRESS_WINDOW: '20' }), /^HEALTHZ_CONNECT_PROGRESS_WINDOW: set without --connect-kafka-bootstrap/, 'named as the person set it')
+  t.throws(() => resolve(['--connect-progress-exclude', 'hdfs-*']), /--connect-progress-exclude: set without/)
+  t.equal(resolve(['--connect-progress', 'off']).connect?.progress, undefined, 'turning it off says what is true anyway: no error')
+  t.equal(resolve([]).connect?.progress, undefined, 'defaults alone: off, no error')
 })
 
 t.test('the SASL password is a secret: not in /status', async (t) => {

@@ -19,7 +19,10 @@ t.test('judgePartition: each rule, against a table', async (t) => {
     ['members unknown → STALLED, not STOPPED', win([5, 10], [5, 12], [5, 14], [5, 16]), undefined, 'STALLED'],
     ['committed moves, lag stays above → OK (consuming, behind)', win([5, 20], [7, 22], [9, 24], [11, 26]), 1, 'OK'],
     ['lag reached the allowed level at some point → OK', win([10, 10], [10, 12], [10, 14], [10, 16]), 1, 'OK'],
-    ['a committed offset went back → REWOUND', win([50, 60], [20, 60], [21, 62], [22, 64]), 1, 'REWOUND'],
+    ['a committed offset went back and stayed → REWOUND', win([50, 60], [20, 60], [20, 62], [20, 64]), 1, 'REWOUND'],
+    ['went back, then forward again (a replay consuming) → OK, not REWOUND', win([50, 60], [20, 60], [21, 62], [22, 64]), 1, 'OK'],
+    ['forward, then back as the last move → REWOUND', win([10, 60], [20, 60], [30, 62], [5, 64]), 1, 'REWOUND'],
+    ['went back, forward, then stuck: the last move was forward → OK until the window forgets it', win([50, 60], [20, 60], [25, 62], [25, 64]), 1, 'OK'],
     ['reset to earliest (back to 0) with lag → REWOUND', win([90, 100], [90, 100], [0, 100], [0, 101]), 1, 'REWOUND'],
     ['reset to latest (jump to the end) → OK', win([5, 100], [5, 110], [5, 120], [120, 120]), 1, 'OK'],
     ['no commit yet (−1) → NO_COMMIT, whatever the end offset', win([-1, 10], [-1, 20], [-1, 30], [-1, 40]), 1, 'NO_COMMIT'],
@@ -28,6 +31,9 @@ t.test('judgePartition: each rule, against a table', async (t) => {
     // Compaction leaves gaps in offsets: commits jump over them, and the end offset never goes back.
     ['compacted topic: commits jump over gaps, caught up → OK', win([0, 1000], [400, 1000], [990, 1000], [1000, 1000]), 1, 'OK'],
     ['compacted topic, stuck below the end → STALLED like any other', win([400, 1000], [400, 1000], [400, 1000], [400, 1000]), 1, 'STALLED'],
+    // A transactional producer's commit marker sits after its last record; a sink commits the
+    // record's offset + 1, never past the marker: an idle, caught-up sink reads lag 1 forever.
+    ['idle after a transaction: lag 1 is the commit marker; allowed lag 0 → STALLED', win([100, 101], [100, 101], [100, 101], [100, 101]), 1, 'STALLED'],
   ]
   for (const [name, w, members, want] of rows) t.equal(judgePartition(w, rules, members), want, name)
 })
@@ -37,6 +43,9 @@ t.test('judgePartition: the allowed lag is a level, not a change', async (t) => 
   t.equal(judgePartition(w, { size: 4, allowedLag: 9 }, 1), 'STALLED', 'lag 10 stays above 9')
   t.equal(judgePartition(w, { size: 4, allowedLag: 10 }, 1), 'OK', 'lag 10 is allowed now')
   t.equal(judgePartition(win([5, 10], [5, 30], [5, 30], [5, 30]), { size: 4, allowedLag: 5 }, 1), 'OK', 'lag 5 reached at the first sample')
+  const marker = win([100, 101], [100, 101], [100, 101], [100, 101])
+  t.equal(judgePartition(marker, { size: 4, allowedLag: 1 }, 1), 'OK', 'the default allowed lag (1) lets an idle sink sit before a transaction marker')
+  t.equal(judgePartition(win([100, 102], [100, 102], [100, 102], [100, 102]), { size: 4, allowedLag: 1 }, 1), 'STALLED', 'one real record behind the marker is still a stall')
 })
 
 t.test('lagOf and timeLagMs', async (t) => {

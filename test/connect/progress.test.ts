@@ -27,6 +27,13 @@ async function connector (a: TestAgent, name = 'orders-sink'): Promise<{ status:
   return { status: res.statusCode, body: res.json() }
 }
 
+/** The group committed at offset 0 of both partitions, and one run to list the connector. */
+async function committedAtZero (s: Setup): Promise<void> {
+  s.kafka.commit('connect-orders-sink', 'orders', 0, 0)
+  s.kafka.commit('connect-orders-sink', 'orders', 1, 0)
+  await s.a.agent.runner.runCycle()
+}
+
 /** One run of every check, with production into orders and, if `consume`, the sink keeping up. */
 async function step (s: Setup, consume: boolean): Promise<void> {
   s.kafka.produce('orders', 5, 0)
@@ -70,9 +77,7 @@ t.test('consuming → OK; RUNNING but stuck → STALLED within the window on /co
 
 t.test('a window not yet full passes, marked FILLING', async (t) => {
   const s = await setup(t)
-  s.kafka.commit('connect-orders-sink', 'orders', 0, 0)
-  s.kafka.commit('connect-orders-sink', 'orders', 1, 0)
-  await s.a.agent.runner.runCycle()
+  await committedAtZero(s)
   await step(s, false)
   await step(s, false)
   const c = await connector(s.a)
@@ -121,17 +126,107 @@ t.test('the group: consumer.override.group.id when set; source connectors and ot
   t.notOk('progress' in (await connector(s.a, 'audit-source')).body, 'a source connector has no progress')
 })
 
-t.test('topics come from the config and from what the group committed (topics.regex); no config → Connect\'s default group', async (t) => {
+t.test('topics: the config\'s `topics` only, even when the group committed to others', async (t) => {
+  // A group keeps the commits of a topic it no longer reads while it is active: judging them
+  // would read a stall of a topic the sink was told to leave.
+  const s = await setup(t)
+  s.kafka.topic('old-orders', 1, 50)
+  s.kafka.commit('connect-orders-sink', 'old-orders', 0, 10)
+  await s.a.agent.runner.runCycle()
+  for (let i = 0; i < 4; i++) await step(s, true)
+  t.same(s.kafka.asked.topics, ['orders'])
+  t.match((await connector(s.a)).body, { healthy: true, progress: { partitions: 2, status: 'OK' } })
+})
+
+t.test('topics.regex: the committed topics the pattern matches in full', async (t) => {
+  const s = await setup(t)
+  s.connect.sinks.set('orders-sink', { group: 'connect-orders-sink', topics: [], topicsRegex: 'regex-.' })
+  s.kafka.topic('regex-a', 1, 10)
+  s.kafka.topic('regex-ab', 1, 10)
+  s.kafka.topic('other', 1, 10)
+  s.kafka.commit('connect-orders-sink', 'regex-a', 0, 10)
+  s.kafka.commit('connect-orders-sink', 'regex-ab', 0, 3)
+  s.kafka.commit('connect-orders-sink', 'other', 0, 3)
+  await s.a.agent.runner.runCycle()
+  await step(s, false)
+  t.same(s.kafka.asked.groups, ['connect-orders-sink'])
+  t.same(s.kafka.asked.topics, ['regex-a'], 'regex-ab and other do not match in full')
+  s.connect.sinks.set('orders-sink', { group: 'connect-orders-sink', topics: [], topicsRegex: '(unclosed' })
+  await step(s, false)
+  t.same(s.kafka.asked.topics, ['other', 'regex-a', 'regex-ab'], 'a pattern JavaScript cannot compile: every committed topic')
+})
+
+t.test('a sink whose config was never read is left out, not guessed', async (t) => {
   const s = await setup(t)
   s.connect.sinks.clear()
   s.connect.sinkError = new ConnectError('aborted', 'herder stuck')
   s.kafka.topic('regex-a', 1, 10)
-  s.kafka.commit('connect-orders-sink', 'regex-a', 0, 10)
+  s.kafka.commit('connect-orders-sink', 'regex-a', 0, 5)
   await s.a.agent.runner.runCycle()
+  for (let i = 0; i < 4; i++) await step(s, false)
+  t.equal(s.kafka.calls.committed, 0, 'nothing to sample')
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true, message: 'no RUNNING sink connector to judge (1 RUNNING sink left out: config not read yet)' } } })
+  t.equal((await connector(s.a)).status, 200)
+})
+
+t.test('only RUNNING sinks are judged; a PAUSED one starts a fresh window when resumed', async (t) => {
+  const s = await setup(t)
+  await committedAtZero(s)
   await step(s, false)
-  t.same(s.kafka.asked.groups, ['connect-orders-sink'])
-  t.same(s.kafka.asked.topics, ['regex-a'])
-  t.match((await connector(s.a)).body, { progress: { partitions: 1, status: 'OK' } })
+  await step(s, false)
+  s.connect.connectors.get('orders-sink')!.state = 'PAUSED'
+  // Checks of one run go side by side: progress reads the connectors check's verdicts of the run before.
+  await step(s, false)
+  const sampled = s.kafka.calls.committed
+  for (let i = 0; i < 3; i++) await step(s, false)
+  const c = await connector(s.a)
+  t.match(c.body, { reason: 'CONNECTOR_PAUSED' }, 'the state check speaks for a PAUSED sink')
+  t.notOk('progress' in c.body, 'no progress verdict for a sink that is not meant to consume')
+  t.equal(s.kafka.calls.committed, sampled, 'nothing sampled while PAUSED')
+  s.connect.connectors.get('orders-sink')!.state = 'RUNNING'
+  await step(s, false)
+  await step(s, false)
+  t.match((await connector(s.a)).body, { progress: { status: 'FILLING', worst: [{ samples: 1 }] } }, 'resumed: the time it stood still by request is not a stall')
+  await step(s, false)
+  await step(s, false)
+  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } }, 'still not consuming after a full window: STALLED')
+})
+
+t.test('--connect-progress-exclude: by connector name or connector.class, as globs', async (t) => {
+  const s = await setup(t, ['--connect-progress-exclude', 'legacy-*,io.confluent.connect.s3.*'])
+  s.connect.add('legacy-sink')
+  s.connect.sinks.set('legacy-sink', { group: 'connect-legacy-sink', topics: ['orders'] })
+  s.connect.add('s3-sink')
+  s.connect.sinks.set('s3-sink', { group: 'connect-s3-sink', topics: ['orders'], connectorClass: 'io.confluent.connect.s3.S3SinkConnector' })
+  await s.a.agent.runner.runCycle()
+  await step(s, true)
+  t.same(s.kafka.asked.groups, ['connect-orders-sink'], 'only the sink neither glob matches')
+  t.notOk('progress' in (await connector(s.a, 's3-sink')).body)
+  t.notOk('progress' in (await connector(s.a, 'legacy-sink')).body)
+})
+
+t.test('a group the coordinator did not answer for: no sample, its window stands', async (t) => {
+  const s = await setup(t)
+  await committedAtZero(s)
+  await step(s, false)
+  s.kafka.unanswered.add('connect-orders-sink')
+  for (let i = 0; i < 3; i++) await step(s, false)
+  t.match((await connector(s.a)).body, { healthy: true, progress: { status: 'FILLING', worst: [{ samples: 1 }] } }, 'no -1 samples for an unknown answer')
+  s.kafka.unanswered.clear()
+  await step(s, false)
+  await step(s, false)
+  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } })
+})
+
+t.test('no RUNNING sink left: its metric series go', async (t) => {
+  const s = await setup(t)
+  await s.a.agent.runner.runCycle()
+  await step(s, true)
+  t.match((await s.a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_connect_sink_lag_records{connector="orders-sink"} 0')
+  s.connect.connectors.delete('orders-sink')
+  await step(s, true)
+  await step(s, true)
+  t.notMatch((await s.a.app.inject({ url: '/metrics' })).body, /connect_sink_lag_records\{/, 'gone with the connector')
 })
 
 t.test('sampling every N runs: runs between samples repeat the last verdict', async (t) => {
@@ -142,14 +237,16 @@ t.test('sampling every N runs: runs between samples repeat the last verdict', as
   t.equal(s.kafka.calls.ends, 3)
 })
 
-t.test('Kafka failures: bounded reasons, never KAFKA_*; a hung cluster gives TIMEOUT within the deadline; it recovers by itself', async (t) => {
-  const s = await setup(t, ['--connect-progress', 'readiness'])
+const FAULTS: Array<[FakeOffsetsClient['fault'], string]> = [
+  ['unreachable', 'PROGRESS_UNREACHABLE'], ['auth', 'PROGRESS_AUTH'], ['tls', 'PROGRESS_TLS'], ['protocol', 'PROGRESS_PROTOCOL_ERROR'],
+  ['client', 'PROGRESS_CLIENT_ERROR'], [new TypeError('a bug of ours'), 'PROGRESS_CLIENT_ERROR'], ['hang', 'TIMEOUT'],
+]
+
+t.test('Kafka failures (policy status): bounded reasons, never KAFKA_*; a hung cluster gives TIMEOUT within the deadline; it recovers by itself', async (t) => {
+  const s = await setup(t)
   await s.a.agent.runner.runCycle()
-  const cases: Array<[FakeOffsetsClient['fault'], string]> = [
-    ['unreachable', 'PROGRESS_UNREACHABLE'], ['auth', 'PROGRESS_AUTH'], ['tls', 'PROGRESS_TLS'], ['protocol', 'PROGRESS_PROTOCOL_ERROR'],
-    ['client', 'PROGRESS_CLIENT_ERROR'], [new TypeError('a bug of ours'), 'PROGRESS_CLIENT_ERROR'], ['hang', 'TIMEOUT'],
-  ]
-  for (const [fault, reason] of cases) {
+  await step(s, true)
+  for (const [fault, reason] of FAULTS) {
     s.kafka.fault = fault
     const t0 = performance.now()
     await step(s, true)
@@ -157,10 +254,30 @@ t.test('Kafka failures: bounded reasons, never KAFKA_*; a hung cluster gives TIM
     t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: false, reason } } }, String(fault))
     t.equal((await connector(s.a)).status, 200, 'an unknown progress leaves /connectors/<name> to the state-based verdict')
   }
-  t.notMatch((await s.a.app.inject({ url: '/metrics' })).body, /connect_sink_lag_records\{/, 'no stale lag series while unknown')
+  const metrics = (await s.a.app.inject({ url: '/metrics' })).body
+  t.match(metrics, 'kafka_healthz_connect_sink_progress_sample_success 0')
+  t.match(metrics, 'kafka_healthz_connect_sink_lag_records{connector="orders-sink"} 0', 'the last values stand: a lost sample does not reset an alert\'s clock')
   s.kafka.fault = undefined
   await step(s, true)
-  t.equal((await s.a.app.inject({ url: '/readyz' })).statusCode, 200, 'back by itself')
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true } } }, 'back by itself')
+  t.match((await s.a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_connect_sink_progress_sample_success 1')
+})
+
+t.test('Kafka failures (policy readiness): an unknown progress never gates /readyz', async (t) => {
+  // The agent's own view of Kafka failing (a missing ACL, an unreachable bootstrap address) must
+  // not take every Connect pod out of its Service at once.
+  const s = await setup(t, ['--connect-progress', 'readiness'])
+  await s.a.agent.runner.runCycle()
+  for (const [fault, reason] of FAULTS) {
+    s.kafka.fault = fault
+    await step(s, true)
+    const r = await s.a.app.inject({ url: '/readyz?verbose' })
+    t.equal(r.statusCode, 200, `${reason}: /readyz 200`)
+    t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true, message: `progress unknown, not gating readiness: ${reason}: ` } } })
+  }
+  s.kafka.fault = undefined
+  for (let i = 0; i < 3; i++) await step(s, false)
+  t.equal((await s.a.app.inject({ url: '/readyz' })).statusCode, 503, 'a real stall still gates it')
 })
 
 t.test('a connector name that would forge a probe line is escaped in the probe body', async (t) => {
@@ -181,14 +298,14 @@ t.test('a connector name that would forge a probe line is escaped in the probe b
 t.test('a window shorter than two of Connect\'s offset flushes is warned about at start; the default is not', async (t) => {
   const short = await startAgent(configFrom(BASE), { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
   t.teardown(short.close)
-  t.notMatch(short.logs.text, 'the window spans', '3 × 1 × 1m: long enough')
+  t.notMatch(short.logs.text, 'the window spans', '(3 - 1) × 1 × 1m = 120s: long enough')
   const defaults = await startAgent(configFrom(['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'k:9092']), { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
   t.teardown(defaults.close)
-  t.notMatch(defaults.logs.text, 'the window spans', '10 × 3 × 5s = 150s')
+  t.notMatch(defaults.logs.text, 'the window spans', '(10 - 1) × 3 × 5s = 135s')
   const tight = await startAgent(configFrom(['--connect-url', 'http://127.0.0.1:1', '--connect-kafka-bootstrap', 'k:9092', '--connect-progress-every', '1']),
     { connectClient: new FakeConnectClient(), offsetsClient: new FakeOffsetsClient() }, { start: false })
   t.teardown(tight.close)
-  t.match(tight.logs.text, 'sink progress: the window spans 50s, less than twice Connect\'s default offset.flush.interval.ms (60s)')
+  t.match(tight.logs.text, 'sink progress: the window spans 45s, less than twice Connect\'s default offset.flush.interval.ms (60s)')
 })
 
 t.test('closing the agent closes the offsets client', async (t) => {

@@ -8,7 +8,7 @@ import { ConnectStandIn } from '../helpers/connect-stand-in'
 t.test('groups and topics of sink connectors; sources and deleted connectors left out', async (t) => {
   const w = await new ConnectStandIn().start()
   w.add('orders-sink')
-  w.connectors.get('orders-sink')!.config = { topics: 'orders, returns' }
+  w.connectors.get('orders-sink')!.config = { topics: 'orders, returns', 'connector.class': 'io.confluent.connect.s3.S3SinkConnector' }
   w.add('custom-sink')
   w.connectors.get('custom-sink')!.config = { 'topics.regex': 'audit-.*', 'consumer.override.group.id': 'team-a' }
   w.add('audit-source')
@@ -18,8 +18,8 @@ t.test('groups and topics of sink connectors; sources and deleted connectors lef
   const client = createUndiciConnectClient({ target, timeoutMs: 2000, userAgent: 'test' })
   t.teardown(async () => { await client.close(); await w.stop() })
   const want = new Map([
-    ['orders-sink', { group: 'connect-orders-sink', topics: ['orders', 'returns'] }],
-    ['custom-sink', { group: 'team-a', topics: [] }],
+    ['orders-sink', { group: 'connect-orders-sink', topics: ['orders', 'returns'], connectorClass: 'io.confluent.connect.s3.S3SinkConnector' }],
+    ['custom-sink', { group: 'team-a', topics: [], topicsRegex: 'audit-.*', connectorClass: 'org.example.SinkConnector' }],
   ])
   const signal = new AbortController().signal
   t.same(await client.sinkConfigs(signal), want)

@@ -117,13 +117,14 @@ t.before(async () => {
   const worker = await new ConnectStandIn().start()
   try {
     worker.add('orders-sink', { tasks: 2 })
+    worker.connectors.get('orders-sink')!.config = { topics: 'orders' }
     worker.add('audit-source', { tasks: 1 })
     // Sink progress on, against a fake cluster: its series are in the live /metrics too.
     const offsets = new FakeOffsetsClient().topic('orders', 2, 10)
     offsets.commit('connect-orders-sink', 'orders', 0, 4)
     const config = configFrom([
       '--kafka-brokers', cluster.address(1), '--kafka-broker-id', '1',
-      '--connect-url', worker.url, '--connect-kafka-bootstrap', '127.0.0.1:9',
+      '--connect-url', worker.url, '--connect-kafka-bootstrap', '127.0.0.1:9', '--connect-progress-every', '1',
       // The controller target too (a quorum no mock can play: FakeQuorum), so its series are here.
       '--kafka-controller', `127.0.0.1:${FakeQuorum.port(1)}`, '--kafka-controller-id', '1',
       '--interval', '1m', '--timeout', '2s', '--failure-threshold', '1',

@@ -10,6 +10,8 @@ export class FakeOffsetsClient implements OffsetsClient {
   /** topic → end offset per partition */
   readonly ends = new Map<string, number[]>()
   readonly members = new Map<string, number>()
+  /** Groups left out of committedOffsets' answer, as a coordinator's error for one group does. */
+  readonly unanswered = new Set<string>()
   /** Every call fails with this, or hangs until its signal aborts. */
   fault: BrokerErrorKind | 'hang' | Error | undefined
   readonly calls = { committed: 0, states: 0, ends: 0 }
@@ -52,7 +54,7 @@ export class FakeOffsetsClient implements OffsetsClient {
   committedOffsets = async (groups: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, readonly PartitionOffset[]>> => await this.answer(signal, () => {
     this.calls.committed++
     this.asked.groups = [...groups]
-    return new Map(groups.map((g) => [g, [...this.committed.get(g) ?? []].map(([k, offset]) => {
+    return new Map(groups.filter((g) => !this.unanswered.has(g)).map((g) => [g, [...this.committed.get(g) ?? []].map(([k, offset]) => {
       const [topic = '', partition = '0'] = k.split('\u0000')
       return { topic, partition: Number(partition), offset }
     })]))

@@ -154,4 +154,45 @@ forEachKafkaVersion(t, 'sink progress: a RUNNING sink that stops consuming', asy
   stop.abort()
   await watch
   t.same(notRunning, [], 'the connector and its task RUNNING throughout, as the worker reported every 500ms')
+
+  await t.test('an idle sink after transactional writes sits at lag 1 (the commit marker): OK by default', async (t) => {
+    // A transactional producer ends each transaction with a commit marker, one offset after its
+    // last record. The sink commits that record's offset + 1 and has nothing more to read, so it
+    // sits one behind the end for good. --connect-progress-allowed-lag is 1 by default for this.
+    const txTopic = `tx-${Date.now().toString(36)}`
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: txTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true })
+    await admin.disconnect()
+    const tx = kafka.producer({ transactionalId: `healthz-${txTopic}`, idempotent: true, maxInFlightRequests: 1 })
+    await tx.connect()
+    for (let i = 0; i < 3; i++) {
+      const txn = await tx.transaction()
+      await txn.send({ topic: txTopic, messages: [{ value: `{"a":${i}}` }, { value: `{"b":${i}}` }] })
+      await txn.commit()
+    }
+    await tx.disconnect()
+    const txSink = 'tx-sink'
+    const made = await w.rest('PUT', `/connectors/${txSink}/config`, { 'connector.class': 'healthz.test.BlockingSinkConnector', topics: txTopic, 'tasks.max': '1' })
+    t.ok([200, 201].includes(made.status), `connector created: ${made.status}`)
+    const start = async (extra: string[]): Promise<AgentProcess> => {
+      const a = await AgentProcess.start(['--connect-url', w.url, '--connectors', txSink, '--connect-kafka-bootstrap', cluster.bootstrap,
+        '--connect-progress-window', String(WINDOW), '--connect-progress-every', '1', '--interval', `${INTERVAL}ms`, '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1', ...extra])
+      t.teardown(async () => {
+        if (!t.passing()) t.comment(`agent ${extra.join(' ')}:\n${a.output.split('\n').slice(-20).join('\n')}`)
+        await a.stop()
+      })
+      return a
+    }
+    const byDefault = await start([])
+    const strict = await start(['--connect-progress-allowed-lag', '0'])
+    type Progress = { status?: string, lag?: number }
+    const progress = (body: string): Progress => (JSON.parse(body) as { progress?: Progress }).progress ?? {}
+    // The strict agent shows what the marker does: a full window at lag 1 that never moves.
+    const stuck = await strict.waitFor(`/connectors/${txSink}`, (a) => a.status === 503 && progress(a.body).status === 'STALLED', 60_000, '503 STALLED at allowed lag 0')
+    t.match(progress(stuck.body), { status: 'STALLED', lag: 1 }, 'allowed lag 0: the idle sink reads STALLED at lag 1, the commit marker')
+    const fine = await byDefault.get(`/connectors/${txSink}`)
+    t.equal(fine.status, 200, 'the default allowed lag: 200')
+    t.match(progress(fine.body), { status: 'OK', lag: 1 })
+  })
 })
