@@ -1,3 +1,4 @@
+import type Broker from 'kafkajs/src/broker'
 import Cluster from 'kafkajs/src/cluster'
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter'
 import { LEVELS, createLogger } from 'kafkajs/src/loggers'
@@ -15,8 +16,8 @@ import { oauthProvider } from './oauth'
 import { raceAbort } from './race-abort'
 
 /**
- * OffsetsClient on kafkajs 2.2.4's internal Cluster (connections per broker, metadata), with
- * requests we build ourselves. kafkajs's Admin would do per topic what we need per leader
+ * OffsetsClient on kafkajs 2.2.4's internal Cluster (connections per broker, the broker list),
+ * with requests we build ourselves. kafkajs's Admin would do per topic what we need per leader
  * (fetchTopicOffsets: one Metadata and one ListOffsets per leader for each topic), ask
  * FindCoordinator again for every group on every call, and throw on the first error code in any
  * answer; here each sample costs one Metadata, one ListOffsets per leader, one OffsetFetch per
@@ -30,6 +31,77 @@ const COORDINATOR_MOVED = new Set([14, 15, 16])
 /** ListOffsets isolation: READ_UNCOMMITTED, the high watermark, what a sink consumer reads by default. */
 const READ_UNCOMMITTED = 0
 const LATEST = -1
+
+/** The parts of a Metadata answer we read (kafkajs's decoding, v0 to v6). */
+interface MetadataAnswer {
+  readonly topicMetadata: ReadonlyArray<{
+    readonly topicErrorCode: number
+    readonly topic: string
+    readonly partitionMetadata: ReadonlyArray<{ readonly partitionErrorCode: number, readonly partitionId: number, readonly leader: number }>
+  }>
+}
+
+/** kafkajs internals beyond kafkajs-internals.d.ts: the broker pool behind a Cluster. */
+interface BrokerPool {
+  /** Builds every broker of the pool, the seed broker too. */
+  createBroker: (options: Record<string, unknown>) => Broker
+  findConnectedBroker: () => Promise<Broker>
+  /** By node id: the broker list of the last Metadata answer. */
+  readonly brokers: Readonly<Record<string, Broker>>
+}
+
+function poolOf (cluster: Cluster): BrokerPool {
+  return (cluster as unknown as { brokerPool: BrokerPool }).brokerPool
+}
+
+/**
+ * Metadata for exactly `topics` (none: the broker list alone), its answer read leniently: a
+ * topic's or a partition's error code is data, not a throw for the whole answer. kafkajs itself
+ * encodes an empty topic list as null, which from v1 on (every Kafka since 0.10) asks for every
+ * topic of the cluster.
+ */
+async function metadata (broker: Broker, topics: readonly string[]): Promise<MetadataAnswer> {
+  const req = broker.lookupRequest(apiKeys.Metadata as number, requests.Metadata)({ topics: [...topics], allowAutoTopicCreation: false })
+  const version = req.request.apiVersion
+  req.request.encode = async () => {
+    const e = new Encoder().writeArray([...topics])
+    return await Promise.resolve(version >= 4 ? e.writeBoolean(false) : e)
+  }
+  return await broker.connectionPool.send(lenient(req)) as MetadataAnswer
+}
+
+/**
+ * kafkajs refreshes its broker list (on connect, after metadataMaxAge, for a node id it does not
+ * know) with Metadata for Cluster.targetTopics, which we never set: that empty list would go out
+ * as null, every topic of the cluster, a costly answer on a big cluster, and kafkajs's parser
+ * would throw on its first topic in error. Every broker of the pool asks for the topics it is
+ * given instead, none here: the broker list, which is all the pool needs.
+ */
+function namedTopicsOnly (cluster: Cluster): void {
+  const pool = poolOf(cluster)
+  const create = pool.createBroker
+  pool.createBroker = (options) => {
+    const broker = create(options)
+    Object.assign(broker, { metadata: async (topics: string[]) => await metadata(broker, topics) })
+    return broker
+  }
+}
+
+/** Each leader's partitions of the answered topics, without the topics and partitions in error or without a leader. */
+function partitionsByLeader (answer: MetadataAnswer): Map<number, Map<string, number[]>> {
+  const byLeader = new Map<number, Map<string, number[]>>()
+  for (const t of answer.topicMetadata) {
+    // A deleted or forbidden topic, one being created: missing from this sample, the others stand.
+    if (t.topicErrorCode !== 0) continue
+    for (const p of t.partitionMetadata) {
+      if (p.partitionErrorCode !== 0 || p.leader < 0) continue
+      const perTopic = byLeader.get(p.leader) ?? new Map<string, number[]>()
+      perTopic.set(t.topic, [...perTopic.get(t.topic) ?? [], p.partitionId])
+      byLeader.set(p.leader, perTopic)
+    }
+  }
+  return byLeader
+}
 
 interface Conn { readonly cluster: Cluster, readonly sockets: Set<Socket> }
 
@@ -83,6 +155,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
       isolationLevel: READ_UNCOMMITTED,
       instrumentationEmitter: emitter,
     })
+    namedTopicsOnly(cluster)
     return { cluster, sockets }
   }
 
@@ -102,7 +175,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
       return await raceAbort(signal, (async () => {
         await conn.cluster.connect()
         // The broker list the coordinators and leaders are found in: once per connection and
-        // metadataMaxAge (the last sample's topics, or every topic the very first time).
+        // metadataMaxAge, a Metadata request for no topic (namedTopicsOnly).
         await conn.cluster.refreshMetadataIfNecessary()
         return await fn(conn.cluster)
       })())
@@ -121,14 +194,10 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     return coordinator.nodeId
   }
 
-  /** The metadata must list every coordinator and leader we send to. */
-  async function brokerFor (cluster: Cluster, nodeId: number): ReturnType<Cluster['findBroker']> {
-    try {
-      return await cluster.findBroker({ nodeId })
-    } catch {
-      await cluster.refreshMetadata()
-      return await cluster.findBroker({ nodeId })
-    }
+  /** A coordinator or leader the broker list does not have yet (it joined since): the list is refreshed first. */
+  async function brokerFor (cluster: Cluster, nodeId: number): Promise<Broker> {
+    if (!(String(nodeId) in poolOf(cluster).brokers)) await cluster.refreshMetadata()
+    return await cluster.findBroker({ nodeId })
   }
 
   function failIf (code: number | undefined, groupId?: string): void {
@@ -179,19 +248,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     }),
     endOffsets: async (topics, signal) => topics.length === 0 ? [] : await call(signal, async (cluster) => {
       // Exactly this sample's topics, so a deleted one is not asked for forever.
-      cluster.targetTopics = new Set(topics)
-      await cluster.refreshMetadata()
-      const byLeader = new Map<number, Map<string, number[]>>()
-      for (const topic of topics) {
-        let partitions
-        try { partitions = cluster.findTopicPartitionMetadata(topic) } catch { continue }
-        for (const p of partitions) {
-          if (p.leader < 0) continue
-          const perTopic = byLeader.get(p.leader) ?? new Map<string, number[]>()
-          perTopic.set(topic, [...perTopic.get(topic) ?? [], p.partitionId])
-          byLeader.set(p.leader, perTopic)
-        }
-      }
+      const byLeader = partitionsByLeader(await metadata(await poolOf(cluster).findConnectedBroker(), topics))
       const out: PartitionOffset[] = []
       await Promise.all([...byLeader].map(async ([nodeId, perTopic]) => {
         const broker = await brokerFor(cluster, nodeId)

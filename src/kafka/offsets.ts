@@ -20,8 +20,11 @@ export interface OffsetsClient {
   /** Each group's state and member count (DescribeGroups, one request per coordinator). */
   groupStates: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, GroupState>>
   /**
-   * The end offset (high watermark) of every partition of these topics: one Metadata request, then
-   * one ListOffsets per leader. Topics the cluster does not know are left out.
+   * The end offset (high watermark) of every partition of these topics: one Metadata request
+   * naming exactly these topics, then one ListOffsets per leader. Left out, so that the rest of the
+   * sample stands: a topic the Metadata answer gives an error code for (deleted, not authorized,
+   * being created), a partition with an error code or without a leader, and one whose leader
+   * moved before ListOffsets.
    */
   endOffsets: (topics: readonly string[], signal: AbortSignal) => Promise<readonly PartitionOffset[]>
   close: () => Promise<void>
