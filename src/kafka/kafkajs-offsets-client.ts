@@ -26,8 +26,13 @@ import { raceAbort } from './race-abort'
  * says it no longer is.
  */
 
-/** OffsetFetch / DescribeGroups error codes that mean "ask FindCoordinator again". */
+/**
+ * Error codes that mean "ask FindCoordinator again" (COORDINATOR_LOAD_IN_PROGRESS,
+ * COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR): routine while brokers restart or leaders move.
+ */
 const COORDINATOR_MOVED = new Set([14, 15, 16])
+/** FindCoordinator's key type of a consumer group. */
+const GROUP_KEY = 0
 /** ListOffsets isolation: READ_UNCOMMITTED, the high watermark, what a sink consumer reads by default. */
 const READ_UNCOMMITTED = 0
 const LATEST = -1
@@ -118,6 +123,8 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
   const oauth = access.sasl?.mechanism === 'oauthbearer' ? oauthProvider(access.sasl.oauth, { timeoutMs: opts.timeoutMs }) : undefined
   const sasl = access.sasl === undefined || oauth === undefined ? access.sasl : { mechanism: 'oauthbearer', oauthBearerProvider: oauth, authenticationProvider: oauthAuthenticator(oauth) }
   const coordinators = new Map<string, number>()
+  /** The error code each group last answered with, per API: a lasting one is logged once. */
+  const groupErrors = new Map<string, number>()
   let current: Conn | undefined
 
   function dial (): Conn {
@@ -186,12 +193,41 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     }
   }
 
-  async function coordinatorOf (cluster: Cluster, groupId: string): Promise<number> {
+  /**
+   * A group's error code in an answer (not authorized, its coordinator loading or moved): that
+   * group is unknown this sample and left out of the result, the other groups stand. The caller
+   * sees only the gap, so a lasting error is logged, once; coordinator moves are routine.
+   */
+  function groupFailed (api: string, groupId: string, code: number | undefined): boolean {
+    const key = `${api} ${groupId}`
+    if (code === undefined || code === 0) {
+      groupErrors.delete(key)
+      return false
+    }
+    const moved = COORDINATOR_MOVED.has(code)
+    if (moved) coordinators.delete(groupId)
+    if (groupErrors.get(key) !== code) {
+      const { type } = createErrorFromCode(code) as Error & { type: string }
+      log[moved ? 'debug' : 'warn']({ group: groupId, api, code, error: type }, `consumer group ${groupId}: ${api} answered ${type}; its progress is unknown until it answers`)
+    }
+    groupErrors.set(key, code)
+    return true
+  }
+
+  /** The group's coordinator, asked of any broker; undefined when the answer is an error code. */
+  async function findCoordinator (cluster: Cluster, groupId: string): Promise<number | undefined> {
+    const broker = await poolOf(cluster).findConnectedBroker()
+    const req = broker.lookupRequest(apiKeys.GroupCoordinator as number, requests.GroupCoordinator)({ groupId, coordinatorType: GROUP_KEY })
+    const raw = await broker.connectionPool.send(lenient(req)) as { errorCode?: number, coordinator?: { nodeId: number } }
+    return groupFailed('FindCoordinator', groupId, raw.errorCode) ? undefined : raw.coordinator?.nodeId
+  }
+
+  async function coordinatorOf (cluster: Cluster, groupId: string): Promise<number | undefined> {
     const known = coordinators.get(groupId)
     if (known !== undefined) return known
-    const { coordinator } = await cluster.findGroupCoordinatorMetadata({ groupId, coordinatorType: 0 })
-    coordinators.set(groupId, coordinator.nodeId)
-    return coordinator.nodeId
+    const found = await findCoordinator(cluster, groupId)
+    if (found !== undefined) coordinators.set(groupId, found)
+    return found
   }
 
   /** A coordinator or leader the broker list does not have yet (it joined since): the list is refreshed first. */
@@ -200,25 +236,38 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     return await cluster.findBroker({ nodeId })
   }
 
-  function failIf (code: number | undefined, groupId?: string): void {
-    if (code === undefined || code === 0) return
-    if (groupId !== undefined && COORDINATOR_MOVED.has(code)) coordinators.delete(groupId)
-    throw createErrorFromCode(code)
-  }
-
-  async function offsetFetch (cluster: Cluster, groupId: string): Promise<PartitionOffset[]> {
-    const broker = await brokerFor(cluster, await coordinatorOf(cluster, groupId))
+  /** Every offset the group committed; undefined when an answer on the way is an error code. */
+  async function offsetFetch (cluster: Cluster, groupId: string): Promise<PartitionOffset[] | undefined> {
+    const nodeId = await coordinatorOf(cluster, groupId)
+    if (nodeId === undefined) return undefined
+    const broker = await brokerFor(cluster, nodeId)
     const req = broker.lookupRequest(apiKeys.OffsetFetch as number, requests.OffsetFetch)({ groupId, topics: [] })
     // A null topic list (v2 and later): every topic the group committed to, in one request.
     req.request.encode = async () => await Promise.resolve(new Encoder().writeString(groupId).writeNullableArray([]))
     const raw = await broker.connectionPool.send(lenient(req)) as { errorCode?: number, responses?: Array<{ topic: string, partitions: Array<{ partition: number, offset: string, errorCode: number }> }> }
-    failIf(raw.errorCode, groupId)
-    const out: PartitionOffset[] = []
-    for (const t of raw.responses ?? []) {
-      for (const p of t.partitions) {
-        failIf(p.errorCode, groupId)
-        out.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })
-      }
+    const partitions = (raw.responses ?? []).flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })))
+    // A partition's error too: the group's list would be incomplete, so the whole group is unknown.
+    const code = [raw.errorCode ?? 0, ...partitions.map((p) => p.errorCode)].find((c) => c !== 0)
+    if (groupFailed('OffsetFetch', groupId, code)) return undefined
+    return partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: Number(p.offset) }))
+  }
+
+  /** Groups by coordinator, without those whose coordinator is unknown this sample. */
+  async function byCoordinator (cluster: Cluster, groups: readonly string[]): Promise<Map<number, string[]>> {
+    const found = await Promise.all(groups.map(async (g) => [g, await coordinatorOf(cluster, g)] as const))
+    const out = new Map<number, string[]>()
+    for (const [g, nodeId] of found) if (nodeId !== undefined) out.set(nodeId, [...out.get(nodeId) ?? [], g])
+    return out
+  }
+
+  /** The states of groups sharing a coordinator, in one DescribeGroups; a group answered with an error code is left out. */
+  async function describeGroups (cluster: Cluster, nodeId: number, groupIds: string[]): Promise<Array<[string, GroupState]>> {
+    const broker = await brokerFor(cluster, nodeId)
+    const req = broker.lookupRequest(apiKeys.DescribeGroups as number, requests.DescribeGroups)({ groupIds })
+    const raw = await broker.connectionPool.send(lenient(req)) as { groups?: Array<{ errorCode: number, groupId: string, groupState: string, members?: unknown[] }> }
+    const out: Array<[string, GroupState]> = []
+    for (const g of raw.groups ?? []) {
+      if (!groupFailed('DescribeGroups', g.groupId, g.errorCode)) out.push([g.groupId, { state: g.groupState, members: g.members?.length ?? 0 }])
     }
     return out
   }
@@ -226,25 +275,11 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
   return {
     committedOffsets: async (groups, signal) => await call(signal, async (cluster) => {
       const lists = await Promise.all(groups.map(async (g) => [g, await offsetFetch(cluster, g)] as const))
-      return new Map(lists)
+      return new Map(lists.filter((e): e is readonly [string, PartitionOffset[]] => e[1] !== undefined))
     }),
     groupStates: async (groups, signal) => await call(signal, async (cluster) => {
-      const byCoordinator = new Map<number, string[]>()
-      for (const g of groups) {
-        const id = await coordinatorOf(cluster, g)
-        byCoordinator.set(id, [...byCoordinator.get(id) ?? [], g])
-      }
-      const out = new Map<string, GroupState>()
-      await Promise.all([...byCoordinator].map(async ([nodeId, groupIds]) => {
-        const broker = await brokerFor(cluster, nodeId)
-        const req = broker.lookupRequest(apiKeys.DescribeGroups as number, requests.DescribeGroups)({ groupIds })
-        const raw = await broker.connectionPool.send(lenient(req)) as { groups?: Array<{ errorCode: number, groupId: string, groupState: string, members?: unknown[] }> }
-        for (const g of raw.groups ?? []) {
-          failIf(g.errorCode, g.groupId)
-          out.set(g.groupId, { state: g.groupState, members: g.members?.length ?? 0 })
-        }
-      }))
-      return out
+      const perCoordinator = await Promise.all([...await byCoordinator(cluster, groups)].map(async ([nodeId, groupIds]) => await describeGroups(cluster, nodeId, groupIds)))
+      return new Map(perCoordinator.flat())
     }),
     endOffsets: async (topics, signal) => topics.length === 0 ? [] : await call(signal, async (cluster) => {
       // Exactly this sample's topics, so a deleted one is not asked for forever.

@@ -18,8 +18,10 @@ const API_VERSIONS = 18
 const UNKNOWN_TOPIC_OR_PARTITION = 3
 const LEADER_NOT_AVAILABLE = 5
 const NOT_LEADER = 6
+const COORDINATOR_LOAD_IN_PROGRESS = 14
 const NOT_COORDINATOR = 16
 const TOPIC_AUTHORIZATION_FAILED = 29
+const GROUP_AUTHORIZATION_FAILED = 30
 
 /** Big-endian Kafka primitives, written. */
 class Out {
@@ -131,7 +133,8 @@ class FakeKafka {
   listed: (nth: number) => number[] = () => [...this.ports.keys()]
   /** While set, no request is answered. */
   hanging = false
-  private readonly sockets = new Set<Socket>()
+  /** Every open connection, by the node it reached. */
+  private readonly sockets = new Map<Socket, number>()
 
   private constructor (private readonly servers: Map<number, Server>, private readonly ports: Map<number, number>) {}
 
@@ -152,13 +155,19 @@ class FakeKafka {
   count (apiKey: number): number { return this.seen.filter((s) => s.apiKey === apiKey).length }
   of (apiKey: number): Seen[] { return this.seen.filter((s) => s.apiKey === apiKey) }
 
+  /** Node `id` goes away: its connections are cut and no new one is accepted. */
+  down (id: number): void {
+    this.servers.get(id)?.close()
+    for (const [s, node] of this.sockets) if (node === id) s.destroy()
+  }
+
   async stop (): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await Promise.all([...this.servers.values()].map(async (server) => { await new Promise((resolve) => server.close(resolve)) }))
+    for (const s of this.sockets.keys()) s.destroy()
+    await Promise.all([...this.servers.values()].map(async (server) => { await new Promise((resolve) => server.close(() => { resolve(undefined) })) }))
   }
 
   private serve (node: number, socket: Socket): void {
-    this.sockets.add(socket)
+    this.sockets.set(socket, node)
     socket.once('close', () => this.sockets.delete(socket))
     socket.on('error', () => {})
     let buf = Buffer.alloc(0)
@@ -288,16 +297,17 @@ class FakeKafka {
   }
 }
 
-async function setUp (t: Test, nodes = 3): Promise<{ fake: FakeKafka, client: OffsetsClient }> {
+async function setUp (t: Test, nodes = 3): Promise<{ fake: FakeKafka, client: OffsetsClient, logged: Array<{ level: string, msg: string }> }> {
   const fake = await FakeKafka.start(nodes)
   t.teardown(async () => { await fake.stop() })
+  const logged: Array<{ level: string, msg: string }> = []
   const client = createKafkajsOffsetsClient({
     access: { brokers: [fake.address(1)], clientId: 'healthz', tls: undefined, sasl: undefined },
     timeoutMs: 2000,
-    logger: createLogger('silent'),
+    logger: createLogger('info', { write: (line: string) => { logged.push(JSON.parse(line)) } }),
   })
   t.teardown(client.close)
-  return { fake, client }
+  return { fake, client, logged }
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(3000)
@@ -367,4 +377,39 @@ t.test('a coordinator or leader that joined after the first Metadata: the broker
   t.same(fake.of(METADATA).map((m) => m.topics), [[], []], 'one refresh for node 3')
   t.same(await client.endOffsets(['orders'], signal()), [{ topic: 'orders', partition: 0, offset: 10 }])
   t.equal(fake.of(LIST_OFFSETS)[0]?.node, 3)
+})
+
+t.test("a group's error code leaves that group out (unknown this sample), never the others", async (t) => {
+  const { fake, client, logged } = await setUp(t)
+  const committed = [{ topic: 'orders', partition: 0, offset: 3 }]
+  fake.groups.set('ok', { coordinator: 1, offsets: committed, members: 2 })
+  // Kafka checks a group's ACL at FindCoordinator already.
+  fake.groups.set('forbidden', { coordinator: 1, findError: GROUP_AUTHORIZATION_FAILED, offsets: committed })
+  fake.groups.set('loading', { coordinator: 2, error: COORDINATOR_LOAD_IN_PROGRESS, describeError: COORDINATOR_LOAD_IN_PROGRESS, offsets: committed })
+  fake.groups.set('partial', { coordinator: 3, partitionError: UNKNOWN_TOPIC_OR_PARTITION, describeError: GROUP_AUTHORIZATION_FAILED, offsets: committed })
+  const groups = ['ok', 'forbidden', 'loading', 'partial']
+  const sample = async (): Promise<[string[], string[]]> => {
+    const [offsets, states] = await Promise.all([client.committedOffsets(groups, signal()), client.groupStates(groups, signal())])
+    return [[...offsets.keys()], [...states.keys()]]
+  }
+  t.same(await sample(), [['ok'], ['ok']])
+  fake.seen.length = 0
+  t.same(await sample(), [['ok'], ['ok']], 'again')
+  const asked = fake.of(FIND_COORDINATOR).map((s) => s.key).sort()
+  t.same([...new Set(asked)], ['forbidden', 'loading'], 'its coordinator loading: asked for again; not authorized: never remembered')
+  t.equal(logged.filter((l) => l.level === 'warn').length, 3, 'a lasting error is logged once per group and API, a coordinator loading not at all')
+  t.match(logged.map((l) => l.msg).sort(), [
+    /^consumer group forbidden: FindCoordinator answered GROUP_AUTHORIZATION_FAILED; its progress is unknown/,
+    /^consumer group partial: DescribeGroups answered GROUP_AUTHORIZATION_FAILED/,
+    /^consumer group partial: OffsetFetch answered UNKNOWN_TOPIC_OR_PARTITION/,
+  ])
+
+  fake.groups.set('loading', { coordinator: 2, offsets: committed, state: 'Empty', members: 0 })
+  const offsets = await client.committedOffsets(groups, signal())
+  t.same(offsets.get('loading'), committed, 'answers again once loaded')
+  t.same((await client.groupStates(['loading'], signal())).get('loading')?.members, 0)
+
+  // A connection-level failure is no answer: the call throws, so the caller reports it.
+  fake.down(3)
+  await t.rejects(client.committedOffsets(groups, signal()), { name: 'BrokerError', kind: 'unreachable' })
 })
