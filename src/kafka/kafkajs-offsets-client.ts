@@ -122,7 +122,11 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
   })
   const oauth = access.sasl?.mechanism === 'oauthbearer' ? oauthProvider(access.sasl.oauth, { timeoutMs: opts.timeoutMs }) : undefined
   const sasl = access.sasl === undefined || oauth === undefined ? access.sasl : { mechanism: 'oauthbearer', oauthBearerProvider: oauth, authenticationProvider: oauthAuthenticator(oauth) }
-  const coordinators = new Map<string, number>()
+  /**
+   * Each group's coordinator lookup: shared while in flight (committedOffsets and groupStates run
+   * together and would both ask), kept once it names a node, until that node says it no longer is.
+   */
+  const coordinators = new Map<string, Promise<number | undefined>>()
   /** The error code each group last answered with, per API: a lasting one is logged once. */
   const groupErrors = new Map<string, number>()
   let current: Conn | undefined
@@ -224,10 +228,13 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
 
   async function coordinatorOf (cluster: Cluster, groupId: string): Promise<number | undefined> {
     const known = coordinators.get(groupId)
-    if (known !== undefined) return known
-    const found = await findCoordinator(cluster, groupId)
-    if (found !== undefined) coordinators.set(groupId, found)
-    return found
+    if (known !== undefined) return await known
+    const lookup = findCoordinator(cluster, groupId)
+    coordinators.set(groupId, lookup)
+    // An error answer or a failed request is not kept: the next sample asks again.
+    const forget = (): void => { if (coordinators.get(groupId) === lookup) coordinators.delete(groupId) }
+    void lookup.then((nodeId) => { if (nodeId === undefined) forget() }, forget)
+    return await lookup
   }
 
   /** A coordinator or leader the broker list does not have yet (it joined since): the list is refreshed first. */

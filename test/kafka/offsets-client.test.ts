@@ -74,6 +74,27 @@ t.test('a sample: end offsets per leader, committed offsets per group, bounded b
   }
 })
 
+t.test('committed offsets and group states asked together: one FindCoordinator per group', async (t) => {
+  const mc = await MockCluster.start(3)
+  t.teardown(async () => { await mc.stop() })
+  const apis: string[] = []
+  const client = createKafkajsOffsetsClient({
+    access: { brokers: [mc.address(1)], clientId: 'healthz', tls: undefined, sasl: undefined },
+    timeoutMs: 2000,
+    logger: createLogger('silent'),
+    onRequest: (api) => { apis.push(api) },
+  })
+  t.teardown(client.close)
+  const groups = ['connect-a', 'connect-b', 'connect-c']
+  // As the sink progress check samples: both at once (the mock may not speak DescribeGroups).
+  await Promise.all([
+    client.committedOffsets(groups, AbortSignal.timeout(3000)),
+    client.groupStates(groups, AbortSignal.timeout(3000)).catch(() => new Map()),
+  ])
+  t.equal(apis.filter((a) => a === 'FindCoordinator').length, groups.length, 'the lookup in flight is shared')
+  t.equal(apis.filter((a) => a === 'OffsetFetch').length, groups.length)
+})
+
 t.test('no broker at the bootstrap address: unreachable, never a crash', async (t) => {
   const port = await freePort()
   const client = createKafkajsOffsetsClient({ access: { brokers: [`127.0.0.1:${port}`], clientId: 'x', tls: undefined, sasl: undefined }, timeoutMs: 500, logger: createLogger('silent') })
