@@ -33,8 +33,17 @@ import { raceAbort } from './race-abort'
 const COORDINATOR_MOVED = new Set([14, 15, 16])
 /** FindCoordinator's key type of a consumer group. */
 const GROUP_KEY = 0
-/** ListOffsets isolation: READ_UNCOMMITTED, the high watermark, what a sink consumer reads by default. */
-const READ_UNCOMMITTED = 0
+/**
+ * ListOffsets isolation: READ_COMMITTED, the last stable offset (LSO), not the high watermark. A
+ * sink consumer configured read_committed cannot pass an open transaction, so the high watermark
+ * would show lag that is not the sink's fault: a long-running transaction would read as a stall.
+ * A read_uncommitted consumer may then commit above the LSO, where the caller clamps lag at 0.
+ * The LSO is never above the high watermark, so it is never wrong in the costly direction: it can
+ * hide lag behind an open transaction while that lasts, never invent lag that fails a healthy
+ * connector. Needs ListOffsets v2 (Kafka 0.11); kafkajs takes the highest version both sides
+ * speak (ApiVersions), v3 against any Kafka since 2.0.
+ */
+const READ_COMMITTED = 1
 const LATEST = -1
 
 /** The parts of a Metadata answer we read (kafkajs's decoding, v0 to v6). */
@@ -163,7 +172,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
       // One try: the check's next sample is the retry, and the run's deadline bounds this one.
       retry: { retries: 0 },
       allowAutoTopicCreation: false,
-      isolationLevel: READ_UNCOMMITTED,
+      isolationLevel: READ_COMMITTED,
       instrumentationEmitter: emitter,
     })
     namedTopicsOnly(cluster)
@@ -296,7 +305,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
         const broker = await brokerFor(cluster, nodeId)
         const req = broker.lookupRequest(apiKeys.ListOffsets as number, requests.ListOffsets)({
           replicaId: -1,
-          isolationLevel: READ_UNCOMMITTED,
+          isolationLevel: READ_COMMITTED,
           topics: [...perTopic].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, timestamp: LATEST })) })),
         })
         const raw = await broker.connectionPool.send(lenient(req)) as { responses?: Array<{ topic: string, partitions: Array<{ partition: number, errorCode: number, offset?: string, offsets?: string[] }> }> }

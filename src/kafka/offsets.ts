@@ -27,7 +27,8 @@ export interface OffsetsClient {
    */
   groupStates: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, GroupState>>
   /**
-   * The end offset (high watermark) of every partition of these topics: one Metadata request
+   * The end offset of every partition of these topics, as a read_committed consumer sees it (the
+   * last stable offset: the high watermark unless a transaction is open): one Metadata request
    * naming exactly these topics, then one ListOffsets per leader. Left out, so that the rest of the
    * sample stands: a topic the Metadata answer gives an error code for (deleted, not authorized,
    * being created), a partition with an error code or without a leader, and one whose leader

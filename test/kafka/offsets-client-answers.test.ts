@@ -413,3 +413,19 @@ t.test("a group's error code leaves that group out (unknown this sample), never 
   fake.down(3)
   await t.rejects(client.committedOffsets(groups, signal()), { name: 'BrokerError', kind: 'unreachable' })
 })
+
+t.test('end offsets are the last stable offset: an open transaction is not the sink\'s lag', async (t) => {
+  const { fake, client } = await setUp(t)
+  fake.topics.set('orders', { partitions: [{ leader: 1, end: 10, lso: 7 }, { leader: 2, end: 20 }] })
+  const ends = await client.endOffsets(['orders'], signal())
+  t.same([...ends].sort(byPartition).map((e) => e.offset), [7, 20], 'partition 0 has a transaction open from offset 7')
+  t.same(fake.of(LIST_OFFSETS).map((r) => [r.apiVersion, r.isolation]), [[3, 1], [3, 1]], 'v3, READ_COMMITTED, at each leader')
+})
+
+t.test('a broker that speaks ListOffsets v1 only (before Kafka 0.11): the high watermark, all it knows', async (t) => {
+  const { fake, client } = await setUp(t, 1)
+  fake.maxVersion.set(LIST_OFFSETS, 1)
+  fake.topics.set('orders', { partitions: [{ leader: 1, end: 10, lso: 7 }] })
+  t.same(await client.endOffsets(['orders'], signal()), [{ topic: 'orders', partition: 0, offset: 10 }])
+  t.same(fake.of(LIST_OFFSETS).map((r) => [r.apiVersion, r.isolation]), [[1, undefined]])
+})
