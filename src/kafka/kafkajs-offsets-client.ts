@@ -280,10 +280,11 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
   async function describeGroups (cluster: Cluster, nodeId: number, groupIds: string[]): Promise<Array<[string, GroupState]>> {
     const broker = await brokerFor(cluster, nodeId)
     const req = broker.lookupRequest(apiKeys.DescribeGroups as number, requests.DescribeGroups)({ groupIds })
-    const raw = await broker.connectionPool.send(lenient(req)) as { groups?: Array<{ errorCode: number, groupId: string, groupState: string, members?: unknown[] }> }
+    // kafkajs names the field `state` (Kafka's group_state).
+    const raw = await broker.connectionPool.send(lenient(req)) as { groups?: Array<{ errorCode: number, groupId: string, state: string, members?: unknown[] }> }
     const out: Array<[string, GroupState]> = []
     for (const g of raw.groups ?? []) {
-      if (!groupFailed('DescribeGroups', g.groupId, g.errorCode)) out.push([g.groupId, { state: g.groupState, members: g.members?.length ?? 0 }])
+      if (!groupFailed('DescribeGroups', g.groupId, g.errorCode)) out.push([g.groupId, { state: g.state, members: g.members?.length ?? 0 }])
     }
     return out
   }
