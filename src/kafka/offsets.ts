@@ -8,20 +8,31 @@ import type { KafkaClusterAccess } from '../config/resolve'
  *
  * Requests per call are bounded by groups, coordinators and leaders, never by partitions. Every
  * call gives up when `signal` aborts; its connections are then rebuilt on the next call. Failures
- * throw BrokerError (client.ts), classified as for the broker client.
+ * to get an answer (unreachable, authentication, TLS, the deadline) throw BrokerError (client.ts),
+ * classified as for the broker client. An answer's error code for one group, topic or partition
+ * does not throw: that one is left out of the result and the rest stands.
  */
 export interface OffsetsClient {
   /**
    * Every offset each group has committed (OffsetFetch for all topics, at the group's coordinator).
-   * A group that committed nothing maps to an empty list. Offsets are numbers (int64 fits well
-   * below 2^53 in practice).
+   * A group that committed nothing maps to an empty list. A group missing from the map is unknown
+   * this sample: an answer for it carried an error code (not authorized, its coordinator loading
+   * or moved, a partition's error), which is not the same as having committed nothing. Offsets are
+   * numbers (int64 fits well below 2^53 in practice).
    */
   committedOffsets: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, readonly PartitionOffset[]>>
-  /** Each group's state and member count (DescribeGroups, one request per coordinator). */
+  /**
+   * Each group's state and member count (DescribeGroups, one request per coordinator). A group
+   * missing from the map is unknown this sample, as for committedOffsets.
+   */
   groupStates: (groups: readonly string[], signal: AbortSignal) => Promise<ReadonlyMap<string, GroupState>>
   /**
-   * The end offset (high watermark) of every partition of these topics: one Metadata request, then
-   * one ListOffsets per leader. Topics the cluster does not know are left out.
+   * The end offset of every partition of these topics, as a read_committed consumer sees it (the
+   * last stable offset: the high watermark unless a transaction is open): one Metadata request
+   * naming exactly these topics, then one ListOffsets per leader. Left out, so that the rest of the
+   * sample stands: a topic the Metadata answer gives an error code for (deleted, not authorized,
+   * being created), a partition with an error code or without a leader, and one whose leader
+   * moved before ListOffsets.
    */
   endOffsets: (topics: readonly string[], signal: AbortSignal) => Promise<readonly PartitionOffset[]>
   close: () => Promise<void>
