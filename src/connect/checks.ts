@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import { ConnectError, type ConnectClient, type ConnectorStatus, type WorkerHealth } from './client'
+import { ConnectError, type ConnectClient, type ConnectorStatus } from './client'
 import type { ConnectTarget } from '../config/connect-target'
 import { formatDuration } from '../config/duration'
-import { fail, pass, type Check, type CheckResult } from '../core/check'
+import { fail, type Check, type CheckResult } from '../core/check'
 import { evaluateConnectors, type ConnectorVerdict, type TransitionClock } from './evaluate'
 import { REASON_BY_KIND } from './reasons'
 import { within } from '../core/within'
@@ -10,8 +10,6 @@ import { selector } from '../core/glob'
 import { createSelfHealing, type RestartResult, type SelfHealing } from './restart'
 import { departedWorkers, tcpDial, type Dial } from './departed'
 
-export const CHECK_CONNECT_WORKER = 'connect-worker'
-export const CHECK_CONNECT_READY = 'connect-ready'
 export const CHECK_CONNECTORS = 'connectors'
 
 function failed (err: unknown): CheckResult {
@@ -46,67 +44,6 @@ export interface ConnectChecksDeps {
 
 /** Of the run's deadline, what dialling the workers may take; a dial cut short proves nothing. */
 const DIAL_SHARE = 0.25
-
-/**
- * Liveness and readiness both read /health; they share one in-flight request per cycle so the
- * worker sees one call, not two.
- */
-function sharedHealth (client: ConnectClient): (signal: AbortSignal) => Promise<WorkerHealth> {
-  let inFlight: Promise<WorkerHealth> | undefined
-  return async (signal) => {
-    inFlight ??= client.health(signal).finally(() => { inFlight = undefined })
-    return await inFlight
-  }
-}
-
-/**
- * connect-worker (liveness): the worker answers /health as healthy or still starting. /health
- * goes through the herder, so a "zombie" worker whose status endpoint still says RUNNING fails
- * here. A 500 fails; so does no answer within the deadline.
- *
- * connect-ready (readiness, startup): the same answer, but "starting" is not ready yet.
- */
-export function connectWorkerChecks ({ client, sink }: ConnectChecksDeps): Check[] {
-  const health = sharedHealth(client)
-  async function ask (signal: AbortSignal): Promise<WorkerHealth | CheckResult> {
-    try {
-      const h = await health(signal)
-      sink?.workerUp(h.status !== 'unhealthy')
-      return h
-    } catch (err) {
-      sink?.workerUp(false)
-      return failed(err)
-    }
-  }
-  const describe = (h: WorkerHealth): string => `worker is ${h.status}${h.message === '' ? '' : `: ${h.message}`}`
-  return [
-    {
-      name: CHECK_CONNECT_WORKER,
-      run: async (signal) => {
-        const h = await ask(signal)
-        if ('ok' in h) {
-          // 401/403, a redirect or a refused TLS handshake come from a REST server that is up:
-          // what is wrong is our credentials or URL, and restarting the worker would not fix them.
-          // A request our own client could not even make says nothing about the worker at all.
-          if (h.reason === 'AUTH' || h.reason === 'CONNECT_REDIRECT' || h.reason === 'CONNECT_TLS' || h.reason === 'CONNECT_CLIENT_ERROR') {
-            return pass(`worker answers, but ${h.reason}: ${h.message} (readiness reports it)`)
-          }
-          return h
-        }
-        return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
-      },
-    },
-    {
-      name: CHECK_CONNECT_READY,
-      run: async (signal) => {
-        const h = await ask(signal)
-        if ('ok' in h) return h
-        if (h.status === 'starting') return fail('CONNECT_WORKER_STARTING', describe(h))
-        return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
-      },
-    },
-  ]
-}
 
 /**
  * Of the run's deadline, self-healing's restart calls get what the status calls left, minus this

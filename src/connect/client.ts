@@ -4,8 +4,14 @@
  * stop or reconfigure a connector. Every call ends when `signal` aborts.
  */
 export interface ConnectClient {
-  /** GET /health (Kafka >= 3.9), or GET / on older workers that answer 404 there. */
-  health: (signal: AbortSignal) => Promise<WorkerHealth>
+  /**
+   * GET /health (Kafka >= 3.9), or GET / on older workers that answer 404 there. `waitMs`, when
+   * given, is how long to wait for the answer instead of the run's deadline: a worker whose herder
+   * is busy answers only after its own 10 s, naming what the herder is stuck in.
+   */
+  health: (signal: AbortSignal, waitMs?: number) => Promise<WorkerHealth>
+  /** GET / answers 200: the REST server lives. Jetty answers it without the herder. */
+  root: (signal: AbortSignal) => Promise<void>
   /**
    * Status of every connector in one call (GET /connectors?expand=status). Workers that ignore
    * `expand` get bounded, concurrent per-connector calls; a connector deleted meanwhile is left

@@ -27,7 +27,7 @@ export interface ConnectMetrics extends ConnectSink {
  */
 export function createConnectMetrics (prefix: string, registry: Registry, maxConnectors: number): ConnectMetrics {
   const registers = [registry]
-  const up = new Gauge({ name: `${prefix}connect_up`, help: 'The Connect worker answered its last health call as live (1) or not (0).', registers })
+  const up = new Gauge({ name: `${prefix}connect_up`, help: 'The Connect worker answered its last health call as live (1: healthy, starting, or waiting on Kafka) or not (0).', registers })
   const connectorState = new Gauge({
     name: `${prefix}connect_connector_state`,
     help: 'One-hot connector state: 1 for the current state, 0 for the others; worker is where the connector instance runs.',

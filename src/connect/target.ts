@@ -3,7 +3,8 @@ import { formatDuration } from '../config/duration'
 import { checkTlsMaterial } from '../config/read-option'
 import { rotationCheck, swappable } from '../core/rotation'
 import type { Target, TargetContext, TargetParts } from '../core/target'
-import { CHECK_CONNECTORS, CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, connectorsCheck } from './checks'
+import { CHECK_CONNECTORS, connectorsCheck } from './checks'
+import { CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks } from './worker'
 import type { ConnectClient } from './client'
 import { createConnectMetrics } from './metrics'
 import { CONNECT_REASONS } from './reasons'
@@ -27,6 +28,8 @@ export interface ConnectDeps {
   /** How other workers' REST addresses are tried (departed.ts); a TCP connect by default. */
   readonly workerDial?: Dial
   readonly offsetsClient?: OffsetsClient
+  /** How long one /health may take (worker.ts HEALTH_WAIT_MS); tests shorten it. */
+  readonly healthWaitMs?: number
 }
 
 /**
@@ -42,7 +45,8 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   // Checks hold one client; a rotation of the secret files swaps what it talks through.
   const holder = swappable(deps.connectClient ?? make(target), config.timeout * 2)
   const client: ConnectClient = {
-    health: async (signal) => await holder.current().health(signal),
+    health: async (signal, waitMs) => await holder.current().health(signal, waitMs),
+    root: async (signal) => { await holder.current().root(signal) },
     connectorStatuses: async (signal) => await holder.current().connectorStatuses(signal),
     connectorTasksMax: async (signal) => await holder.current().connectorTasksMax(signal),
     sinkConfigs: async (signal) => await holder.current().sinkConfigs(signal),
@@ -52,7 +56,11 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   // Sink progress reads the connectors check's verdicts: which connectors are selected and sinks.
   let verdicts: readonly ConnectorVerdict[] | undefined
   const sink = { ...metrics, connectors: (v: readonly ConnectorVerdict[] | undefined) => { if (v !== undefined) verdicts = v; metrics.connectors(v) } }
-  const checkDeps = { client, target, now: monotonic, timeoutMs: config.timeout, logger, sink, ...(deps.workerDial !== undefined && { dial: deps.workerDial }) }
+  const checkDeps = {
+    client, target, now: monotonic, timeoutMs: config.timeout, logger, sink,
+    ...(deps.workerDial !== undefined && { dial: deps.workerDial }),
+    ...(deps.healthWaitMs !== undefined && { healthWaitMs: deps.healthWaitMs }),
+  }
   const files = [config.connectPasswordFile, config.connectHeadersFile, config.connectTlsCaFile, config.connectTlsCertFile, config.connectTlsKeyFile].some((f) => f !== '')
   const rotation = files
     ? [rotationCheck({

@@ -121,13 +121,16 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
    */
   async function call<T> (
     endpoint: ConnectEndpoint, path: string, signal: AbortSignal, interpret: (a: Answer) => T,
-    how: { method?: 'GET' | 'POST', memo?: BodyMemo<T> } = {},
+    how: { method?: 'GET' | 'POST', memo?: BodyMemo<T>, waitMs?: number } = {},
   ): Promise<T> {
     const started = performance.now()
     let failed: ConnectErrorKind | undefined
     try {
       // undici's dispatcher follows no redirects: a 3xx arrives here as a status.
-      const res = await request(dispatcher, { origin: base.origin, path: prefix + path, method: how.method ?? 'GET', headers, signal })
+      const res = await request(dispatcher, {
+        origin: base.origin, path: prefix + path, method: how.method ?? 'GET', headers, signal,
+        ...(how.waitMs !== undefined && { headersTimeout: how.waitMs, bodyTimeout: how.waitMs }),
+      })
       if (res.statusCode >= 300 && res.statusCode < 400) {
         await res.body.dump()
         throw new ConnectError('redirect', `${endpoint}: HTTP ${res.statusCode} redirect; point --connect-url at the worker itself`)
@@ -166,7 +169,7 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
    * /health as soon as it can answer, not by GET / for minutes. After that, a 404 on /health is
    * a failure: the worker, or whatever routes to it, is not what it was.
    */
-  async function health (signal: AbortSignal): Promise<WorkerHealth> {
+  async function health (signal: AbortSignal, waitMs?: number): Promise<WorkerHealth> {
     const h = await call('health', '/health', signal, (a): WorkerHealth | undefined => {
       if (a.status === 404) {
         if (hasHealth) throw new ConnectError('http', 'health: HTTP 404 from a worker that has answered /health before')
@@ -178,17 +181,22 @@ export function createUndiciConnectClient (opts: UndiciConnectOptions): ConnectC
       if (a.status === 503) return { status: body.status === 'unhealthy' ? 'unhealthy' : 'starting', message: body.message, legacy: false }
       if (a.status === 500) return { status: 'unhealthy', message: body.message, legacy: false }
       throw httpError('health', a)
-    })
+    }, waitMs === undefined ? {} : { waitMs })
     if (h !== undefined) {
       hasHealth = true
       return h
     }
-    await call('root', '/', signal, (a) => expectOk('root', 'GET /', a))
+    await root(signal)
     return { status: 'healthy', message: 'worker answers GET / (no /health before Kafka 3.9)', legacy: true }
+  }
+
+  async function root (signal: AbortSignal): Promise<void> {
+    await call('root', '/', signal, (a) => { expectOk('root', 'GET /', a) })
   }
 
   return {
     health,
+    root,
     connectorStatuses: async (signal) => {
       const list = await call('connectors', '/connectors?expand=status', signal, (a) => {
         const l = connectorList(expectOk('connectors', 'GET /connectors', a), 'status', connectorStatus)

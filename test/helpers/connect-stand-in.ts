@@ -22,7 +22,8 @@ export interface StandInConnector {
 
 export type Fault =
   | 'none' | 'hang' | 'http-500' | 'auth-401' | 'auth-403' | 'redirect' | 'garbage' | 'wrong-shape' | 'huge'
-export type HealthMode = 'healthy' | 'starting' | 'unhealthy' | 'missing' | 'hang' | 'teapot'
+/** 'stuck': as a worker whose herder is busy: 500 after `healthDelayMs`, naming `healthStage`. */
+export type HealthMode = 'healthy' | 'starting' | 'unhealthy' | 'missing' | 'hang' | 'teapot' | 'stuck'
 /** How POST /connectors/<name>/restart answers: as Kafka >= 3.0 does, as an older worker does (204, query ignored), or a fault. */
 export type RestartMode = 'kip-745' | 'legacy' | 'rebalancing' | 'http-500' | 'auth-403' | 'hang'
 
@@ -31,6 +32,9 @@ export class ConnectStandIn {
   /** Applies to GET /connectors (list and per-connector status). */
   fault: Fault = 'none'
   health: HealthMode = 'healthy'
+  /** What a 'stuck' worker's herder is doing, as DistributedHerder describes its stage. */
+  healthStage = 'ensuring membership in the cluster'
+  healthDelayMs = 0
   /** Answer ?expand as a worker older than Kafka 2.3 would: ignore it, list names only. */
   ignoreExpand = false
   /** Per-connector status and info calls answer 500 (a herder timeout). */
@@ -168,6 +172,11 @@ export class ConnectStandIn {
     if (path === '/') { send(200, { version: '3.9.0', commit: 'abc123', kafka_cluster_id: 'stand-in-cluster' }); return }
     if (path === '/health') {
       if (this.health === 'hang') return
+      if (this.health === 'stuck') {
+        const message = `Worker was unable to handle this request and may be unable to handle other requests. The worker is currently ${this.healthStage}, which began at 2026-11-24T20:12:12.511Z.`
+        setTimeout(() => { if (!res.writableEnded && !res.destroyed) send(500, { status: 'unhealthy', message }) }, this.healthDelayMs).unref()
+        return
+      }
       if (this.health === 'missing') { error(404, 'HTTP 404 Not Found'); return }
       if (this.health === 'teapot') { error(418, 'I am a teapot'); return }
       if (this.health === 'starting') { send(503, { status: 'starting', message: 'Worker is still starting up.' }); return }

@@ -38,6 +38,7 @@ export class FakeConnectClient implements ConnectClient {
   }
 
   health = async (): Promise<WorkerHealth> => await Promise.resolve({ status: 'healthy', message: '', legacy: false })
+  root = async (): Promise<void> => { await Promise.resolve() }
 
   connectorStatuses = async (signal: AbortSignal): Promise<ConnectorStatus[]> => {
     if (this.statusDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.statusDelayMs))

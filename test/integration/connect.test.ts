@@ -165,11 +165,15 @@ t.test('worker liveness: /health 200, 503 starting, 500, 404 → GET /, zombie',
   w.health = 'unhealthy'
   t.match((await run(a, '/livez')).body, '[-]connect-worker failed: CONNECT_WORKER_UNHEALTHY')
 
-  // A zombie: the status store still says RUNNING, but the herder does not answer /health.
-  w.health = 'hang'
-  const zombie = await run(a, '/livez')
-  t.equal(zombie.status, 503)
-  t.match(zombie.body, `TIMEOUT: no answer within ${TIMEOUT}ms`)
+  // Its herder waits on Kafka (the whole cluster down): Connect answers 500 naming the stage.
+  // Live, not ready: restarting every worker through an outage fixes nothing.
+  w.health = 'stuck'
+  const waiting = await run(a, '/livez')
+  t.equal(waiting.status, 200, 'waiting on Kafka is live')
+  t.match((await a.app.inject({ url: '/status' })).json(), { checks: { 'connect-worker': { ok: true, message: /^worker waits on Kafka, which a restart would not fix \(readiness reports it\): .*ensuring membership in the cluster/ } } })
+  t.match((await a.app.inject({ url: '/readyz' })).body, '[-]connect-ready failed: CONNECT_WORKER_UNHEALTHY: worker is unhealthy: Worker was unable')
+  w.healthStage = 'starting 3 connector(s) and task(s) after a rebalance'
+  t.match((await run(a, '/livez')).body, '[-]connect-worker failed: CONNECT_WORKER_UNHEALTHY', 'stuck in its own work (a connector\'s start): not live')
 
   const legacy = await worker()
   t.teardown(async () => { await legacy.stop() })
@@ -180,6 +184,50 @@ t.test('worker liveness: /health 200, 503 starting, 500, 404 → GET /, zombie',
   await old.agent.runner.runCycle()
   t.equal(legacy.count('/health'), 2, '/health is asked every run until it has answered once')
   t.equal(legacy.count('/'), 2)
+})
+
+t.test('a herder busy past the run: live while GET / answers, unless its late /health names its own work or never comes', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await startAgent(configFrom(['--connect-url', w.url, '--interval', '1m', '--timeout', `${TIMEOUT}ms`, '--failure-threshold', '1']),
+    { healthWaitMs: TIMEOUT * 3 }, { start: false })
+  t.teardown(a.close)
+  t.equal((await run(a, '/livez')).status, 200)
+  // As a real worker in a Kafka outage: /health answers 500 after Connect's own 10 s, here 2 runs.
+  w.health = 'stuck'
+  w.healthDelayMs = TIMEOUT * 2
+  const asked = w.count('/health')
+  const first = await run(a, '/livez')
+  t.equal(first.status, 200, 'no answer yet, GET / answers: live')
+  t.match((await a.app.inject({ url: '/status' })).json(), { checks: { 'connect-worker': { ok: true, message: /^worker answers GET \/; its herder is busy/ } } })
+  t.match((await a.app.inject({ url: '/readyz' })).body, '[-]connect-ready failed: TIMEOUT: /health gave no answer within')
+  await run(a, '/livez')
+  t.equal(w.count('/health'), asked + 1, 'one /health at a time: a run while it is out asks nothing new')
+  await sleep(TIMEOUT * 2)
+  t.equal((await run(a, '/livez')).status, 200, 'the late answer named a Kafka stage: still live')
+  t.equal(w.count('/health'), asked + 2, 'once it has answered, the next run asks again')
+
+  // A zombie: the herder is stuck in a connector's own code; its late /health says so.
+  w.healthStage = 'stopping connector orders-sink'
+  await sleep(TIMEOUT * 2)
+  await run(a, '/livez')
+  await sleep(TIMEOUT * 2)
+  const zombie = await run(a, '/livez')
+  t.equal(zombie.status, 503, 'the last /health named the worker\'s own work')
+  t.match(zombie.body, '[-]connect-worker failed: CONNECT_WORKER_UNHEALTHY: worker is unhealthy: Worker was unable to handle this request and may be unable to handle other requests. The worker is currently stopping connector orders-sink')
+
+  // No answer at all within our longer wait, though GET / answers: a wedged REST layer.
+  w.health = 'hang'
+  await sleep(TIMEOUT * 2)
+  await run(a, '/livez')
+  await sleep(TIMEOUT * 4)
+  const silent = await run(a, '/livez')
+  t.equal(silent.status, 503)
+  t.match(silent.body, `CONNECT_WORKER_UNHEALTHY: /health gave no answer within ${TIMEOUT * 3}ms, though GET / answers`)
+  w.health = 'healthy'
+  await sleep(TIMEOUT * 4)
+  t.equal((await run(a, '/livez')).status, 200, 'back by itself')
+  t.equal((await run(a, '/readyz')).status, 200)
 })
 
 t.test('/health 404 (issue 11 #3): judged by /health as soon as it answers; a 404 after that fails', async (t) => {

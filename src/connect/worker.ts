@@ -1,0 +1,164 @@
+import { formatDuration } from '../config/duration'
+import { fail, pass, type Check, type CheckResult } from '../core/check'
+import { within } from '../core/within'
+import { ConnectError, type ConnectClient, type WorkerHealth } from './client'
+import { REASON_BY_KIND } from './reasons'
+
+export const CHECK_CONNECT_WORKER = 'connect-worker'
+export const CHECK_CONNECT_READY = 'connect-ready'
+
+/**
+ * Kafka Connect answers /health within 10 s: when its herder has not taken the request by then,
+ * with a 500 that names the stage its tick thread is in (KIP-1017). We wait a little longer than
+ * that, past the run's deadline, so that the stage is known.
+ */
+export const HEALTH_WAIT_MS = 15_000
+
+/** Of the run's deadline, what waiting for /health may take; liveness keeps the rest for GET /. */
+const HEALTH_SHARE = 0.5
+
+/**
+ * Herder stages (DistributedHerder's TickThreadStage descriptions) that wait on the Kafka cluster
+ * or on the group's leader, not on this worker: while Kafka is down every worker sits in
+ * "ensuring membership in the cluster" and answers /health 500, and a restart fixes nothing.
+ * Restarting every Connect pod through an outage only delays their return (CrashLoopBackOff).
+ * A stage not listed here (a connector's own start or stop, task configs) is the worker's own.
+ */
+const WAITING_ON_KAFKA = /ensuring membership in the cluster|polling the group coordinator|reading to the end of (?:internal topics|the config topic)|(?:to|for) the (?:config|status) topic|sleeping for a backoff duration|forwarding .* to the leader/i
+
+export function waitsOnKafka (h: WorkerHealth): boolean {
+  return h.status === 'unhealthy' && WAITING_ON_KAFKA.test(h.message)
+}
+
+type Settled = { readonly health: WorkerHealth } | { readonly error: unknown }
+
+/**
+ * One /health request at a time, bounded by `waitMs` rather than by a run: a run waits for it
+ * up to its own share of the deadline, and a later run reads what it said once it ends. Liveness
+ * and readiness share it, so the worker sees one call per run.
+ */
+function healthWatch (client: ConnectClient, waitMs: number): { ask: (signal: AbortSignal) => Promise<Settled | undefined>, last: () => Settled | undefined } {
+  let inFlight: Promise<Settled> | undefined
+  let last: Settled | undefined
+  function start (): Promise<Settled> {
+    const bound = new AbortController()
+    const timer = setTimeout(() => { bound.abort() }, waitMs)
+    timer.unref()
+    return client.health(bound.signal, waitMs).then((health): Settled => ({ health }), (error: unknown): Settled => ({ error })).then((s) => {
+      clearTimeout(timer)
+      inFlight = undefined
+      last = s
+      return s
+    })
+  }
+  return {
+    ask: async (signal) => {
+      const answer = inFlight ??= start()
+      let stop: (() => void) | undefined
+      const aborted = new Promise<undefined>((resolve) => {
+        stop = () => { resolve(undefined) }
+        signal.addEventListener('abort', stop, { once: true })
+        if (signal.aborted) resolve(undefined)
+      })
+      try {
+        return await Promise.race([answer, aborted])
+      } finally {
+        if (stop !== undefined) signal.removeEventListener('abort', stop)
+      }
+    },
+    last: () => last,
+  }
+}
+
+function failed (err: unknown): CheckResult {
+  if (err instanceof ConnectError) return fail(REASON_BY_KIND[err.kind], err.message)
+  // Not a failure the client classified: ours, not the worker's.
+  return fail('CONNECT_CLIENT_ERROR', err instanceof Error ? err.message : String(err))
+}
+
+/**
+ * 401/403, a redirect or a refused TLS handshake come from a REST server that is up: what is wrong
+ * is our credentials or URL, and restarting the worker would not fix them. A request our own
+ * client could not even make says nothing about the worker at all.
+ */
+function liveDespite (r: CheckResult): CheckResult {
+  if (r.reason === 'AUTH' || r.reason === 'CONNECT_REDIRECT' || r.reason === 'CONNECT_TLS' || r.reason === 'CONNECT_CLIENT_ERROR') {
+    return pass(`worker answers, but ${r.reason}: ${r.message} (readiness reports it)`)
+  }
+  return r
+}
+
+const describe = (h: WorkerHealth): string => `worker is ${h.status}${h.message === '' ? '' : `: ${h.message}`}`
+
+export interface WorkerChecksDeps {
+  readonly client: ConnectClient
+  readonly timeoutMs: number
+  readonly sink?: { workerUp: (up: boolean) => void }
+  /** How long one /health may take (HEALTH_WAIT_MS); tests shorten it. */
+  readonly healthWaitMs?: number
+}
+
+/**
+ * connect-worker (liveness): is this worker's own process wedged? /health goes through the
+ * herder, so a "zombie" whose status endpoint still says RUNNING fails here. A herder that waits
+ * on Kafka does not: that is the cluster, and readiness reports it. While /health has not
+ * answered, GET / (Jetty, without the herder) says whether the worker lives at all.
+ *
+ * connect-ready (readiness, startup): /health healthy, within the run.
+ */
+export function connectWorkerChecks ({ client, timeoutMs, sink, healthWaitMs = HEALTH_WAIT_MS }: WorkerChecksDeps): Check[] {
+  const waitMs = Math.max(healthWaitMs, timeoutMs)
+  const watch = healthWatch(client, waitMs)
+  const share = timeoutMs * HEALTH_SHARE
+  async function ask (signal: AbortSignal): Promise<Settled | undefined> {
+    const s = await within(signal, share, async (bound) => await watch.ask(bound))
+    // "Live" as liveness means it: a worker waiting on Kafka is up (the Kafka alerts speak for it).
+    if (s !== undefined) sink?.workerUp('health' in s && (s.health.status !== 'unhealthy' || waitsOnKafka(s.health)))
+    return s
+  }
+
+  function live (s: Settled): CheckResult {
+    if ('error' in s) return liveDespite(failed(s.error))
+    const h = s.health
+    if (waitsOnKafka(h)) return pass(`worker waits on Kafka, which a restart would not fix (readiness reports it): ${h.message}`, { status: h.status, legacy: h.legacy })
+    return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
+  }
+
+  /** /health is still out: the worker lives if GET / answers, unless its last /health said it is stuck in its own work. */
+  async function busy (signal: AbortSignal): Promise<CheckResult> {
+    try {
+      await client.root(signal)
+    } catch (err) {
+      sink?.workerUp(false)
+      return liveDespite(failed(err))
+    }
+    const last = watch.last()
+    if (last !== undefined && 'error' in last && last.error instanceof ConnectError && last.error.kind === 'aborted') {
+      // A real worker answers within its own 10 s; no answer in our longer wait is a wedged REST layer.
+      return fail('CONNECT_WORKER_UNHEALTHY', `/health gave no answer within ${formatDuration(waitMs)}, though GET / answers`)
+    }
+    if (last !== undefined && !live(last).ok && 'health' in last) return fail('CONNECT_WORKER_UNHEALTHY', describe(last.health))
+    return pass(`worker answers GET /; its herder is busy: /health has not answered within ${formatDuration(share)} (readiness reports it)`)
+  }
+
+  return [
+    {
+      name: CHECK_CONNECT_WORKER,
+      run: async (signal) => {
+        const s = await ask(signal)
+        return s === undefined ? await busy(signal) : live(s)
+      },
+    },
+    {
+      name: CHECK_CONNECT_READY,
+      run: async (signal) => {
+        const s = await ask(signal)
+        if (s === undefined) return fail('TIMEOUT', `/health gave no answer within ${formatDuration(share)}`)
+        if ('error' in s) return failed(s.error)
+        const h = s.health
+        if (h.status === 'starting') return fail('CONNECT_WORKER_STARTING', describe(h))
+        return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
+      },
+    },
+  ]
+}
