@@ -31,10 +31,28 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
   const metrics = createQuorumMetrics(metricPrefix, registry, boundMs)
   const checks: Check[] = []
   const closers: Array<{ close: () => Promise<void> }> = []
+  const files = [config.kafkaSaslPasswordFile, config.kafkaSaslOauthClientSecretFile, config.kafkaTlsCaFile, config.kafkaTlsCertFile, config.kafkaTlsKeyFile].some((f) => f !== '')
   if (brokerView) {
-    const client = clientFor(config.kafka)
+    // The broker's listener, with the broker's material: rebuilt when its secret files rotate,
+    // or the quorum metrics would go dark at the next password or certificate change.
+    const initial = config.kafka
+    const view = swappable(clientFor(initial), config.timeout * 2)
+    const client = through(view)
     closers.push(client)
-    checks.push(quorumViewCheck({ client, address: config.kafka.address, brokerId: config.kafka.brokerId, boundMs, metrics }))
+    checks.push(quorumViewCheck({ client, address: initial.address, brokerId: initial.brokerId, boundMs, metrics }))
+    if (files) {
+      checks.push(rotationCheck({
+        name: 'quorum-view-files',
+        initial,
+        reread: () => {
+          const next = config.reread().kafka ?? initial
+          checkTlsMaterial(next.tls, '--kafka-tls-*-file')
+          return next
+        },
+        swap: (next) => { view.swap(clientFor(next)) },
+        logger,
+      }))
+    }
   }
   if (target === undefined) {
     return { checks, probes: { livez: [], readyz: [], startupz: [] }, close: async () => { await Promise.all(closers.map(async (c) => { await c.close() })) } }
@@ -43,12 +61,7 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
   // A rotation of the secret files swaps what the checks talk through, as for the broker.
   let material = target.listener
   const holder = swappable(clientFor(material), config.timeout * 2)
-  const local: QuorumClient = {
-    ping: async (signal) => { await holder.current().ping(signal) },
-    describeControllers: async (signal) => await holder.current().describeControllers(signal),
-    describeQuorum: async (signal) => await holder.current().describeQuorum(signal),
-    close: holder.close,
-  }
+  const local = through(holder)
   const store = new QuorumViewStore((q) => { metrics.set('controller', target.nodeId, q) })
   const quorum = quorumCheck({
     local,
@@ -69,7 +82,6 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
   })
   closers.push(local, quorum)
   checks.push(controllerReachableCheck({ client: local, address: target.listener.address }), quorum)
-  const files = [config.kafkaSaslPasswordFile, config.kafkaSaslOauthClientSecretFile, config.kafkaTlsCaFile, config.kafkaTlsCertFile, config.kafkaTlsKeyFile].some((f) => f !== '')
   if (files) {
     checks.push(rotationCheck({
       name: 'controller-files',
@@ -108,6 +120,16 @@ function build ({ config, logger, lifecycle, registry, metricPrefix, deps }: Tar
         logger: ctx.logger,
       })
     },
+  }
+}
+
+/** A client that calls through whatever the holder holds now, so a rotation swaps it under the checks. */
+function through (holder: ReturnType<typeof swappable<QuorumClient>>): QuorumClient {
+  return {
+    ping: async (signal) => { await holder.current().ping(signal) },
+    describeControllers: async (signal) => await holder.current().describeControllers(signal),
+    describeQuorum: async (signal) => await holder.current().describeQuorum(signal),
+    close: holder.close,
   }
 }
 

@@ -250,3 +250,21 @@ t.test('rotated secret files: the controller clients are rebuilt with the new ma
   password = ''
   await waitForBody(a.app, '/status', 'FILE_RELOAD_FAILED', 2000)
 })
+
+t.test('--quorum-metrics: rotated secret files rebuild the broker-side quorum client too', async (t) => {
+  const q = new FakeQuorum()
+  let password = 'first\n'
+  const config = configFrom(['--kafka-brokers', 'kafka-1:9092', '--kafka-broker-id', '1', '--quorum-metrics', '--in-sync=false', '--advertised-check', 'off',
+    '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'healthz', '--kafka-sasl-password-file', '/pw', '--interval', '50ms', '--timeout', '40ms'],
+  {}, { readFile: () => password })
+  const a = await startAgent(config, { quorumClientFor: q.clientFor, brokerClient: new FakeBrokerClient() })
+  t.teardown(a.close)
+  const viaBroker = (pw: string): boolean => q.built.some((b) => b.port === 9092 && b.sasl !== undefined && 'password' in b.sasl && b.sasl.password === pw)
+  t.ok(viaBroker('first'), 'built with the first password')
+  password = 'second\n'
+  for (let i = 0; i < 40 && !viaBroker('second'); i++) await sleep(50)
+  t.ok(viaBroker('second'), 'rebuilt with the new password')
+  for (let i = 0; i < 40 && !q.closed.includes(9092); i++) await sleep(50)
+  t.ok(q.closed.includes(9092), 'the old client is closed once its grace is over')
+  await waitForBody(a.app, '/status', '"quorum-view-files"', 2000)
+})
