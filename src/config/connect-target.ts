@@ -30,6 +30,8 @@ export interface ConnectTarget {
   readonly requireConnectors: boolean
   readonly healthyStates: readonly string[]
   readonly transitionGraceMs: number
+  /** How long liveness holds while the herder waits on Kafka (worker.ts). */
+  readonly kafkaWaitMs: number
   /** Without worker scoping: RUNNING on a worker that is gone counts as UNASSIGNED (connect/departed.ts). */
   readonly departedWorkers: boolean
   readonly checkTasksMax: boolean
@@ -139,6 +141,7 @@ export function connectTarget (o: Options, deps: ResolveDeps): ConnectTarget {
     requireConnectors: o.connectRequireConnectors,
     healthyStates: o.connectHealthyStates,
     transitionGraceMs: o.connectTransitionGrace,
+    kafkaWaitMs: o.connectKafkaWait,
     departedWorkers: o.connectDepartedWorkers,
     checkTasksMax: o.connectCheckTasksMax,
     unhealthyTolerancePct: o.connectUnhealthyTolerance,

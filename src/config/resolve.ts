@@ -4,7 +4,7 @@ import { connectTarget, type ConnectTarget } from './connect-target'
 import { formatDuration } from './duration'
 import { ConfigError, isGiven } from './parse-options'
 import { named, readOption, readSecretFile, tlsOptions, type ResolveDeps, type TlsOptions } from './read-option'
-import { envName, type Options } from './schema'
+import { envName, SCHEMA, type Options } from './schema'
 
 export type { ResolveDeps } from './read-option'
 
@@ -134,8 +134,9 @@ export function resolveConfig (o: Options, deps: ResolveDeps = defaultDeps): Con
     connect: o.connectUrl === '' ? undefined : { ...connectTarget(o, deps), progress: progressTarget(o, deps) },
     controller: o.kafkaController === '' ? undefined : controllerTarget(o, deps),
   })
-  // `--connect-progress off` alone says what is true anyway.
-  const progressOnly = PROGRESS_OPTIONS.find((k) => isGiven(o, k) && !(k === 'connectProgress' && o.connectProgress === 'off'))
+  // Only a value that asks for something: a chart that sets every variable to its default, or
+  // `--connect-progress off`, says what is true anyway, and must not stop the pod on an upgrade.
+  const progressOnly = PROGRESS_OPTIONS.find((k) => isGiven(o, k) && o[k] !== 'off' && JSON.stringify(o[k]) !== JSON.stringify(SCHEMA[k].default))
   if (o.connectKafkaBootstrap.length === 0 && progressOnly !== undefined) {
     // Set for nothing: the person believes sink progress is on, and it is not.
     throw new ConfigError(`${named(o, progressOnly)}: set without ${named(o, 'connectKafkaBootstrap')}, expected the Kafka cluster's bootstrap servers too (sink progress is off without them)`)

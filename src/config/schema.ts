@@ -79,6 +79,7 @@ export const SCHEMA = {
   connectDepartedWorkers: bool('Without --connect-worker-id: judge work the worker reports RUNNING on a worker that is gone (its REST address refuses connections or no longer resolves; Kafka moves such work only after scheduled.rebalance.max.delay.ms) as UNASSIGNED, failing after --connect-transition-grace. One TCP connect per worker per run.', true),
   connectRequireConnectors: bool('Fail readiness when no connector is selected (default: nothing selected passes).'),
   connectHealthyStates: list('States that count as healthy, for connectors and tasks.', ['RUNNING'], `a comma-separated list of ${CONNECT_STATES.join(', ')}`, (s) => CONNECT_STATES.includes(s)),
+  connectKafkaWait: duration('How long liveness holds while the worker\'s herder waits on Kafka (its /health names a stage such as "ensuring membership in the cluster"). A restart does not fix a Kafka outage, but does fix a worker whose own credentials expired; after this long liveness fails, once: a restarted worker is "starting", which is live.', 600_000, 0),
   connectTransitionGrace: duration('How long UNASSIGNED and RESTARTING (normal during rebalances) are tolerated before they fail.', 60_000, 0),
   connectCheckTasksMax: bool('Also fail when fewer tasks run than the connector\'s tasks.max (asks the worker for connector configs too).'),
   connectUnhealthyTolerance: int('Percent of selected connectors that may be unhealthy before readiness fails.', 0, 0, 100),

@@ -127,6 +127,14 @@ export function addSample (
   for (const [key, w] of windows) if (!topics.has(w.topic)) windows.delete(key)
 }
 
+/** Drops the partitions whose newest sample was taken before `before`. */
+export function dropStale (windows: Windows, before: number): void {
+  for (const [key, w] of windows) {
+    const newest = w.samples[w.samples.length - 1]
+    if (newest === undefined || newest.at < before) windows.delete(key)
+  }
+}
+
 export interface PartitionProgress {
   readonly topic: string
   readonly partition: number

@@ -4,7 +4,7 @@ import { checkTlsMaterial } from '../config/read-option'
 import { rotationCheck, swappable } from '../core/rotation'
 import type { Target, TargetContext, TargetParts } from '../core/target'
 import { CHECK_CONNECTORS, connectorsCheck } from './checks'
-import { CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks } from './worker'
+import { CHECK_CONNECT_READY, CHECK_CONNECT_WORKER, connectWorkerChecks, HEALTH_WAIT_MS } from './worker'
 import type { ConnectClient } from './client'
 import { createConnectMetrics } from './metrics'
 import { CONNECT_REASONS } from './reasons'
@@ -43,7 +43,9 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   const metrics = createConnectMetrics(metricPrefix, registry, target.metricsMaxConnectors)
   const make = (t: ConnectTarget): ConnectClient => createUndiciConnectClient({ target: t, timeoutMs: config.timeout, userAgent: `kafka-healthz/${version}`, onRequest: metrics.observeRequest })
   // Checks hold one client; a rotation of the secret files swaps what it talks through.
-  const holder = swappable(deps.connectClient ?? make(target), config.timeout * 2)
+  // The replaced client must outlive a /health still out (worker.ts waits up to HEALTH_WAIT_MS):
+  // closing it would abort that request and read as the worker unreachable.
+  const holder = swappable(deps.connectClient ?? make(target), Math.max(config.timeout * 2, (deps.healthWaitMs ?? HEALTH_WAIT_MS) + config.timeout))
   const client: ConnectClient = {
     health: async (signal, waitMs) => await holder.current().health(signal, waitMs),
     root: async (signal) => { await holder.current().root(signal) },
@@ -57,7 +59,7 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   let verdicts: readonly ConnectorVerdict[] | undefined
   const sink = { ...metrics, connectors: (v: readonly ConnectorVerdict[] | undefined) => { if (v !== undefined) verdicts = v; metrics.connectors(v) } }
   const checkDeps = {
-    client, target, now: monotonic, timeoutMs: config.timeout, logger, sink,
+    client, target, now: monotonic, timeoutMs: config.timeout, kafkaWaitMs: target.kafkaWaitMs, logger, sink,
     ...(deps.workerDial !== undefined && { dial: deps.workerDial }),
     ...(deps.healthWaitMs !== undefined && { healthWaitMs: deps.healthWaitMs }),
   }

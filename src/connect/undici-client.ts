@@ -287,7 +287,9 @@ async function mapLimit<T, R> (items: readonly T[], limit: number, signal: Abort
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/
 
-const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE'])
+// UND_ERR_DESTROYED and UND_ERR_CLOSED: our own client was closed under the request (a rotation
+// retiring it, or shutdown), not the worker going away.
+const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED'])
 const DEADLINE_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const LOCAL_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError]
 

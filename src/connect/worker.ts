@@ -14,20 +14,28 @@ export const CHECK_CONNECT_READY = 'connect-ready'
  */
 export const HEALTH_WAIT_MS = 15_000
 
-/** Of the run's deadline, what waiting for /health may take; liveness keeps the rest for GET /. */
-const HEALTH_SHARE = 0.5
+/**
+ * Of the run's deadline, what waiting for /health may take. Liveness keeps half for GET /;
+ * readiness waits nearly all of it, so a slow but healthy /health is not a TIMEOUT on every pod.
+ */
+const LIVE_SHARE = 0.5
+const READY_SHARE = 0.9
 
 /**
- * Herder stages (DistributedHerder's TickThreadStage descriptions) that wait on the Kafka cluster
- * or on the group's leader, not on this worker: while Kafka is down every worker sits in
- * "ensuring membership in the cluster" and answers /health 500, and a restart fixes nothing.
- * Restarting every Connect pod through an outage only delays their return (CrashLoopBackOff).
- * A stage not listed here (a connector's own start or stop, task configs) is the worker's own.
+ * Herder stages (DistributedHerder's TickThreadStage descriptions) that wait on the Kafka
+ * cluster, not on this worker: while Kafka is down every worker sits in "ensuring membership in
+ * the cluster" and answers /health 500, and a restart fixes nothing; restarting every Connect pod
+ * through an outage only delays their return (CrashLoopBackOff). Anchored on Connect's own words
+ * around the stage ("The worker is currently <stage>, which began at"): a completed stage ("The
+ * last operation the worker completed was …") or a connector's name inside another stage must not
+ * match. A stage not listed here (a connector's own start or stop) is the worker's own.
  */
-const WAITING_ON_KAFKA = /ensuring membership in the cluster|polling the group coordinator|reading to the end of (?:internal topics|the config topic)|(?:to|for) the (?:config|status) topic|sleeping for a backoff duration|forwarding .* to the leader/i
+const WAITING_ON_KAFKA = /The worker is currently (?:ensuring membership in the cluster|polling the group coordinator [^,]{0,100}|initializing and reading to the end of internal topics|reading to the end of the config topic|reclaiming write privileges for the config topic|writing [^\n]{0,400}? to the config topic|flushing updates to the status topic|sleeping for a backoff duration of \d+ms|initiating a round of zombie fencing for connector [^\n]{0,300}?), which began at /
+/** Enough for any stage Connect names; a longer message is cut before it is matched or shown. */
+const MESSAGE_LIMIT = 1024
 
 export function waitsOnKafka (h: WorkerHealth): boolean {
-  return h.status === 'unhealthy' && WAITING_ON_KAFKA.test(h.message)
+  return h.status === 'unhealthy' && WAITING_ON_KAFKA.test(h.message.slice(0, MESSAGE_LIMIT))
 }
 
 type Settled = { readonly health: WorkerHealth } | { readonly error: unknown }
@@ -88,11 +96,15 @@ function liveDespite (r: CheckResult): CheckResult {
   return r
 }
 
-const describe = (h: WorkerHealth): string => `worker is ${h.status}${h.message === '' ? '' : `: ${h.message}`}`
+const describe = (h: WorkerHealth): string => `worker is ${h.status}${h.message === '' ? '' : `: ${h.message.slice(0, MESSAGE_LIMIT)}`}`
 
 export interface WorkerChecksDeps {
   readonly client: ConnectClient
   readonly timeoutMs: number
+  /** Monotonic milliseconds. */
+  readonly now: () => number
+  /** How long liveness holds while the herder waits on Kafka (--connect-kafka-wait). */
+  readonly kafkaWaitMs: number
   readonly sink?: { workerUp: (up: boolean) => void }
   /** How long one /health may take (HEALTH_WAIT_MS); tests shorten it. */
   readonly healthWaitMs?: number
@@ -106,12 +118,20 @@ export interface WorkerChecksDeps {
  *
  * connect-ready (readiness, startup): /health healthy, within the run.
  */
-export function connectWorkerChecks ({ client, timeoutMs, sink, healthWaitMs = HEALTH_WAIT_MS }: WorkerChecksDeps): Check[] {
+export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink, healthWaitMs = HEALTH_WAIT_MS }: WorkerChecksDeps): Check[] {
   const waitMs = Math.max(healthWaitMs, timeoutMs)
   const watch = healthWatch(client, waitMs)
-  const share = timeoutMs * HEALTH_SHARE
-  async function ask (signal: AbortSignal): Promise<Settled | undefined> {
-    const s = await within(signal, share, async (bound) => await watch.ask(bound))
+  /** Since when every answer has said the herder waits on Kafka; undefined while not. */
+  let waitingSince: number | undefined
+  let seen: Settled | undefined
+  async function ask (signal: AbortSignal, share: number): Promise<Settled | undefined> {
+    const s = await within(signal, timeoutMs * share, async (bound) => await watch.ask(bound))
+    const last = watch.last()
+    if (last !== undefined && last !== seen) {
+      seen = last
+      // Errors say nothing about the herder's stage: they neither start nor end a wait.
+      if ('health' in last) waitingSince = waitsOnKafka(last.health) ? waitingSince ?? now() : undefined
+    }
     // "Live" as liveness means it: a worker waiting on Kafka is up (the Kafka alerts speak for it).
     if (s !== undefined) sink?.workerUp('health' in s && (s.health.status !== 'unhealthy' || waitsOnKafka(s.health)))
     return s
@@ -120,11 +140,17 @@ export function connectWorkerChecks ({ client, timeoutMs, sink, healthWaitMs = H
   function live (s: Settled): CheckResult {
     if ('error' in s) return liveDespite(failed(s.error))
     const h = s.health
-    if (waitsOnKafka(h)) return pass(`worker waits on Kafka, which a restart would not fix (readiness reports it): ${h.message}`, { status: h.status, legacy: h.legacy })
+    if (waitsOnKafka(h)) {
+      const waited = waitingSince === undefined ? 0 : now() - waitingSince
+      if (waited > kafkaWaitMs) {
+        return fail('CONNECT_WORKER_UNHEALTHY', `worker has waited on Kafka for ${formatDuration(waited)}, longer than --connect-kafka-wait (${formatDuration(kafkaWaitMs)}): a restart helps if the fault is its own (expired credentials): ${h.message.slice(0, MESSAGE_LIMIT)}`)
+      }
+      return pass(`worker waits on Kafka, which a restart would not fix (readiness reports it): ${h.message.slice(0, MESSAGE_LIMIT)}`, { status: h.status, legacy: h.legacy })
+    }
     return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
   }
 
-  /** /health is still out: the worker lives if GET / answers, unless its last /health said it is stuck in its own work. */
+  /** /health is still out: the worker lives if GET / answers, unless its last /health said otherwise. */
   async function busy (signal: AbortSignal): Promise<CheckResult> {
     try {
       await client.root(signal)
@@ -137,23 +163,26 @@ export function connectWorkerChecks ({ client, timeoutMs, sink, healthWaitMs = H
       // A real worker answers within its own 10 s; no answer in our longer wait is a wedged REST layer.
       return fail('CONNECT_WORKER_UNHEALTHY', `/health gave no answer within ${formatDuration(waitMs)}, though GET / answers`)
     }
-    if (last !== undefined && !live(last).ok && 'health' in last) return fail('CONNECT_WORKER_UNHEALTHY', describe(last.health))
-    return pass(`worker answers GET /; its herder is busy: /health has not answered within ${formatDuration(share)} (readiness reports it)`)
+    if (last !== undefined && 'health' in last) {
+      const verdict = live(last)
+      if (!verdict.ok) return verdict
+    }
+    return pass(`worker answers GET /; its herder is busy: /health has not answered within ${formatDuration(timeoutMs * LIVE_SHARE)} (readiness reports it)`)
   }
 
   return [
     {
       name: CHECK_CONNECT_WORKER,
       run: async (signal) => {
-        const s = await ask(signal)
+        const s = await ask(signal, LIVE_SHARE)
         return s === undefined ? await busy(signal) : live(s)
       },
     },
     {
       name: CHECK_CONNECT_READY,
       run: async (signal) => {
-        const s = await ask(signal)
-        if (s === undefined) return fail('TIMEOUT', `/health gave no answer within ${formatDuration(share)}`)
+        const s = await ask(signal, READY_SHARE)
+        if (s === undefined) return fail('TIMEOUT', `/health gave no answer within ${formatDuration(timeoutMs * READY_SHARE)}`)
         if ('error' in s) return failed(s.error)
         const h = s.health
         if (h.status === 'starting') return fail('CONNECT_WORKER_STARTING', describe(h))

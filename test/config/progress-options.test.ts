@@ -57,6 +57,8 @@ t.test('a progress option without bootstrap servers is a mistake, not a silent n
   t.throws(() => resolve([], { HEALTHZ_CONNECT_PROGRESS_WINDOW: '20' }), /^HEALTHZ_CONNECT_PROGRESS_WINDOW: set without --connect-kafka-bootstrap/, 'named as the person set it')
   t.throws(() => resolve(['--connect-progress-exclude', 'hdfs-*']), /--connect-progress-exclude: set without/)
   t.equal(resolve(['--connect-progress', 'off']).connect?.progress, undefined, 'turning it off says what is true anyway: no error')
+  t.equal(resolve([], { HEALTHZ_CONNECT_PROGRESS: 'status', HEALTHZ_CONNECT_PROGRESS_EXCLUDE: '', HEALTHZ_CONNECT_PROGRESS_WINDOW: '10' }).connect?.progress, undefined,
+    'a chart that sets every variable to its default: no error')
   t.equal(resolve([]).connect?.progress, undefined, 'defaults alone: off, no error')
 })
 

@@ -152,21 +152,32 @@ t.test('topics.regex: the committed topics the pattern matches in full', async (
   t.same(s.kafka.asked.groups, ['connect-orders-sink'])
   t.same(s.kafka.asked.topics, ['regex-a'], 'regex-ab and other do not match in full')
   s.connect.sinks.set('orders-sink', { group: 'connect-orders-sink', topics: [], topicsRegex: '(unclosed' })
+  const before = s.kafka.calls.committed
   await step(s, false)
-  t.same(s.kafka.asked.topics, ['other', 'regex-a', 'regex-ab'], 'a pattern JavaScript cannot compile: every committed topic')
+  t.equal(s.kafka.calls.committed, before, 'a pattern JavaScript cannot compile: left out, not every committed topic')
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true, message: 'no RUNNING sink connector to judge (left out, topics.regex not readable here: orders-sink)' } } })
 })
 
-t.test('a sink whose config was never read is left out, not guessed', async (t) => {
+t.test('a sink whose config was never read is left out, not guessed; a config read that keeps failing is a failed sample', async (t) => {
   const s = await setup(t)
   s.connect.sinks.clear()
-  s.connect.sinkError = new ConnectError('aborted', 'herder stuck')
   s.kafka.topic('regex-a', 1, 10)
   s.kafka.commit('connect-orders-sink', 'regex-a', 0, 5)
   await s.a.agent.runner.runCycle()
-  for (let i = 0; i < 4; i++) await step(s, false)
+  await step(s, false)
   t.equal(s.kafka.calls.committed, 0, 'nothing to sample')
   t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true, message: 'no RUNNING sink connector to judge (1 RUNNING sink left out: config not read yet)' } } })
-  t.equal((await connector(s.a)).status, 200)
+  // The configs cannot be read at all (a body over --connect-max-body-bytes, a 403): the check
+  // must not read OK with every sink left out.
+  s.connect.sinkError = new ConnectError('too-large', 'connectors: response body is larger than --connect-max-body-bytes')
+  await step(s, false)
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: false, reason: 'CONNECT_BODY_TOO_LARGE', message: /^reading the sink connectors' configs failed: / } } })
+  t.match((await s.a.app.inject({ url: '/metrics' })).body, 'kafka_healthz_connect_sink_progress_sample_success 0')
+  t.equal((await connector(s.a)).status, 200, '/connectors/<name> falls back to the state-based verdict')
+  s.connect.sinkError = undefined
+  s.connect.sinks.set('orders-sink', { group: 'connect-orders-sink', topics: ['orders'] })
+  await step(s, false)
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: true } } }, 'back by itself')
 })
 
 t.test('only RUNNING sinks are judged; a PAUSED one starts a fresh window when resumed', async (t) => {
@@ -210,12 +221,43 @@ t.test('a group the coordinator did not answer for: no sample, its window stands
   await committedAtZero(s)
   await step(s, false)
   s.kafka.unanswered.add('connect-orders-sink')
-  for (let i = 0; i < 3; i++) await step(s, false)
+  await step(s, false)
   t.match((await connector(s.a)).body, { healthy: true, progress: { status: 'FILLING', worst: [{ samples: 1 }] } }, 'no -1 samples for an unknown answer')
+  await step(s, false)
+  await step(s, false)
+  t.match((await connector(s.a)).body, { healthy: true, progress: { partitions: 0 } }, 'unanswered for a whole window: the old samples are no longer judged')
   s.kafka.unanswered.clear()
+  for (let i = 0; i < 3; i++) await step(s, false)
+  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } }, 'answered again: judged on fresh samples')
+})
+
+t.test('policy readiness: a STALLED verdict stands through failed samples, for up to a window of them', async (t) => {
+  const s = await setup(t, ['--connect-progress', 'readiness'])
+  await committedAtZero(s)
+  for (let i = 0; i < 3; i++) await step(s, false)
+  t.equal((await s.a.app.inject({ url: '/readyz' })).statusCode, 503)
+  s.kafka.fault = 'unreachable'
+  for (let i = 0; i < 3; i++) {
+    await step(s, false)
+    t.equal((await s.a.app.inject({ url: '/readyz' })).statusCode, 503, `failed sample ${i + 1}: still 503, no flap to Ready`)
+    t.match((await connector(s.a)).body, { healthy: false, progress: { status: 'STALLED' } })
+  }
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: false, reason: 'CONNECTOR_STALLED', message: /as of the last good sample; 3 failed since: PROGRESS_UNREACHABLE/ } } })
+  await step(s, false)
+  t.equal((await s.a.app.inject({ url: '/readyz' })).statusCode, 200, 'past a window of failed samples: unknown, not gating')
+})
+
+t.test('a sink UNASSIGNED in a rebalance keeps its windows: rebalancing often does not hide a stall', async (t) => {
+  const s = await setup(t)
+  await committedAtZero(s)
+  for (let i = 0; i < 6; i++) {
+    s.connect.get('orders-sink').state = i % 2 === 0 ? 'UNASSIGNED' : 'RUNNING'
+    await step(s, false)
+  }
+  s.connect.get('orders-sink').state = 'RUNNING'
   await step(s, false)
   await step(s, false)
-  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } })
+  t.match((await connector(s.a)).body, { healthy: false, progress: { status: 'STALLED' } })
 })
 
 t.test('no RUNNING sink left: its metric series go', async (t) => {
