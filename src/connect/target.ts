@@ -99,7 +99,10 @@ function build ({ config, logger, monotonic, registry, metricPrefix, version, de
   return {
     checks: [...connectWorkerChecks(checkDeps), connectorsCheck(checkDeps), ...extra, ...rotation],
     // Liveness must not hang off connector state: restarting a worker does not fix a FAILED task.
-    probes: { livez: [CHECK_CONNECT_WORKER], readyz, startupz: [CHECK_CONNECT_READY] },
+    // Startup is liveness's own check, not readiness's: a worker that starts while Kafka is down
+    // stays "starting" (Connect's /health 503) until Kafka returns, and a startup probe waiting
+    // for ready would kill it every failureThreshold × period, a restart loop through the outage.
+    probes: { livez: [CHECK_CONNECT_WORKER], readyz, startupz: [CHECK_CONNECT_WORKER] },
     close: async () => { await Promise.all(closers.map(async (c) => { await c() })) },
     routes: (app, ctx) => { connectorRoutes(app, ctx.runner, progress === undefined ? undefined : CHECK_SINK_PROGRESS) },
   }

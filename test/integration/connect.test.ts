@@ -158,6 +158,9 @@ t.test('worker liveness: /health 200, 503 starting, 500, 404 → GET /, zombie',
   w.health = 'starting'
   await a.agent.runner.runCycle()
   t.equal((await a.app.inject({ url: '/livez' })).statusCode, 200, 'starting is live')
+  // A worker that starts while Kafka is down stays "starting" until Kafka returns: a startup
+  // probe waiting for ready would kill it every failureThreshold × period.
+  t.equal((await a.app.inject({ url: '/startupz' })).statusCode, 200, 'starting is started: the startup probe hands over to liveness')
   const ready = await a.app.inject({ url: '/readyz' })
   t.equal(ready.statusCode, 503, 'starting is not ready')
   t.match(ready.body, '[-]connect-ready failed: CONNECT_WORKER_STARTING: worker is starting: Worker is still starting up.')
