@@ -83,9 +83,9 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
       configError = undefined
     } catch (err) { configError = err instanceof Error ? err : new Error('reading the sink configs failed') }
     const { sinks, notes, unknown } = selectSinks(verdicts)
-    // Sinks left out for good because their configs cannot be read would be the check switched
-    // off in silence: say so as a failed sample instead.
-    if (unknown > 0 && configError !== undefined) throw configError
+    // Every RUNNING sink left out because no config can be read is the check switched off in
+    // silence: a failed sample instead. With some configs known, those sinks are judged.
+    if (sinks.length === 0 && unknown > 0 && configError !== undefined) throw configError
     const note = notes.length === 0 ? '' : ` (${notes.join('; ')})`
     if (sinks.length === 0) {
       sink?.([])
@@ -111,9 +111,10 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
         const mine = new Map(answer.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
         addSample(w, at, topicsOf.get(s.name) ?? new Set(), mine, ends, target.window)
       }
-      // A partition no sample has reached for a whole window (a deleted topic, an offline
-      // partition, a group that keeps answering with an error) is no longer judged on old samples.
-      if (sampleTimes.length === target.window) dropStale(w, sampleTimes[0] as number)
+      // A partition no sample has reached for a whole window while its group answered (a deleted
+      // topic, an offline partition) is no longer judged on old samples. A group that does not
+      // answer keeps its windows and verdict: its sink cannot commit either.
+      if (answer !== undefined && sampleTimes.length === target.window) dropStale(w, sampleTimes[0] as number)
       const members = states.get(s.group)?.members
       const p = judgeConnector(w, rules, members, at)
       const reason = REASON_BY_STATUS[p.status]
@@ -197,7 +198,7 @@ export function progressCheck ({ offsets, client, connectors, target, now, timeo
   function failedSample (reason: Exclude<Reason, 'OK'>, message: string): CheckResult {
     failedInRow++
     if (judged !== undefined && !judged.ok && failedInRow <= target.window) {
-      return { ...judged, message: `${judged.message} (as of the last good sample; ${failedInRow} failed since: ${reason}: ${message})` }
+      return { ...judged, message: `${judged.message} (as of the last good sample; ${failedInRow} failed since: ${reason}: ${message})`, details: { ...judged.details, sampleFailed: reason, failedSamples: failedInRow } }
     }
     return target.policy === 'readiness' ? pass(`progress unknown, not gating readiness: ${reason}: ${message}`, { sampleFailed: reason }) : fail(reason, message)
   }
@@ -250,5 +251,5 @@ function summarize (progress: readonly SinkProgress[], notes: string): CheckResu
   const list = bad.slice(0, LISTED).map(describe).join('; ')
   const more = bad.length > LISTED ? `; +${bad.length - LISTED} more` : ''
   const worst = [...bad].sort((a, b) => PROGRESS_STATUSES.indexOf(a.status) - PROGRESS_STATUSES.indexOf(b.status))[0]?.reason
-  return fail(worst === undefined || worst === 'OK' ? 'CONNECTOR_STALLED' : worst, `${bad.length} of ${progress.length} sink connectors not consuming: ${list}${more}`, details)
+  return fail(worst === undefined || worst === 'OK' ? 'CONNECTOR_STALLED' : worst, `${bad.length} of ${progress.length} sink connectors not consuming: ${list}${more}${notes}`, details)
 }

@@ -30,7 +30,7 @@ const READY_SHARE = 0.9
  * last operation the worker completed was …") or a connector's name inside another stage must not
  * match. A stage not listed here (a connector's own start or stop) is the worker's own.
  */
-const WAITING_ON_KAFKA = /The worker is currently (?:ensuring membership in the cluster|polling the group coordinator [^,]{0,100}|initializing and reading to the end of internal topics|reading to the end of the config topic|reclaiming write privileges for the config topic|writing [^\n]{0,400}? to the config topic|flushing updates to the status topic|sleeping for a backoff duration of \d+ms|initiating a round of zombie fencing for connector [^\n]{0,300}?), which began at /
+const WAITING_ON_KAFKA = /The worker is currently (?:ensuring membership in the cluster|polling the group coordinator [^,]{0,100}|initializing and reading to the end of internal topics|reading to the end of the config topic|reclaiming write privileges for the config topic|writing [^\n]{0,400}? to the config topic|removing [^\n]{0,400}? from the config topic|flushing updates to the status topic|resetting the list of active topics for [^\n]{0,100}?|sleeping for a backoff duration of \d+ms|initiating a round of zombie fencing for connector [^\n]{0,300}?), which began at /
 /** Enough for any stage Connect names; a longer message is cut before it is matched or shown. */
 const MESSAGE_LIMIT = 1024
 
@@ -38,24 +38,26 @@ export function waitsOnKafka (h: WorkerHealth): boolean {
   return h.status === 'unhealthy' && WAITING_ON_KAFKA.test(h.message.slice(0, MESSAGE_LIMIT))
 }
 
-type Settled = { readonly health: WorkerHealth } | { readonly error: unknown }
+/** One /health answer, or its failure, and when it came (monotonic milliseconds). */
+type Settled = ({ readonly health: WorkerHealth } | { readonly error: unknown }) & { readonly at: number }
 
 /**
  * One /health request at a time, bounded by `waitMs` rather than by a run: a run waits for it
  * up to its own share of the deadline, and a later run reads what it said once it ends. Liveness
  * and readiness share it, so the worker sees one call per run.
  */
-function healthWatch (client: ConnectClient, waitMs: number): { ask: (signal: AbortSignal) => Promise<Settled | undefined>, last: () => Settled | undefined } {
+function healthWatch (client: ConnectClient, waitMs: number, now: () => number, onSettle: (s: Settled) => void): { ask: (signal: AbortSignal) => Promise<Settled | undefined>, last: () => Settled | undefined } {
   let inFlight: Promise<Settled> | undefined
   let last: Settled | undefined
   function start (): Promise<Settled> {
     const bound = new AbortController()
     const timer = setTimeout(() => { bound.abort() }, waitMs)
     timer.unref()
-    return client.health(bound.signal, waitMs).then((health): Settled => ({ health }), (error: unknown): Settled => ({ error })).then((s) => {
+    return client.health(bound.signal, waitMs).then((health): Settled => ({ health, at: now() }), (error: unknown): Settled => ({ error, at: now() })).then((s) => {
       clearTimeout(timer)
       inFlight = undefined
       last = s
+      onSettle(s)
       return s
     })
   }
@@ -103,7 +105,7 @@ export interface WorkerChecksDeps {
   readonly timeoutMs: number
   /** Monotonic milliseconds. */
   readonly now: () => number
-  /** How long liveness holds while the herder waits on Kafka (--connect-kafka-wait). */
+  /** How long liveness holds while the herder waits on Kafka (--connect-kafka-wait); 0: for ever. */
   readonly kafkaWaitMs: number
   readonly sink?: { workerUp: (up: boolean) => void }
   /** How long one /health may take (HEALTH_WAIT_MS); tests shorten it. */
@@ -120,18 +122,30 @@ export interface WorkerChecksDeps {
  */
 export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink, healthWaitMs = HEALTH_WAIT_MS }: WorkerChecksDeps): Check[] {
   const waitMs = Math.max(healthWaitMs, timeoutMs)
-  const watch = healthWatch(client, waitMs)
   /** Since when every answer has said the herder waits on Kafka; undefined while not. */
   let waitingSince: number | undefined
-  let seen: Settled | undefined
+  /** --connect-kafka-wait failed liveness once; after the restart that followed, hold until healthy. */
+  let overdue = false
+  let spent = false
+  const watch = healthWatch(client, waitMs, now, (s) => {
+    // Kept as answers arrive, not as runs read them, so neither the start nor the end of a wait
+    // is late or lost.
+    if ('health' in s) {
+      if (waitsOnKafka(s.health)) {
+        waitingSince ??= s.at
+        return
+      }
+      waitingSince = undefined
+      if (s.health.status === 'healthy') spent = overdue = false
+    } else if (s.error instanceof ConnectError && s.error.kind === 'unreachable') {
+      // The worker is gone: restarted (by us or not). A restart did not end the wait on Kafka, so
+      // another would not either: never a loop through one outage.
+      waitingSince = undefined
+      if (overdue) spent = true
+    }
+  })
   async function ask (signal: AbortSignal, share: number): Promise<Settled | undefined> {
     const s = await within(signal, timeoutMs * share, async (bound) => await watch.ask(bound))
-    const last = watch.last()
-    if (last !== undefined && last !== seen) {
-      seen = last
-      // Errors say nothing about the herder's stage: they neither start nor end a wait.
-      if ('health' in last) waitingSince = waitsOnKafka(last.health) ? waitingSince ?? now() : undefined
-    }
     // "Live" as liveness means it: a worker waiting on Kafka is up (the Kafka alerts speak for it).
     if (s !== undefined) sink?.workerUp('health' in s && (s.health.status !== 'unhealthy' || waitsOnKafka(s.health)))
     return s
@@ -141,9 +155,11 @@ export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink
     if ('error' in s) return liveDespite(failed(s.error))
     const h = s.health
     if (waitsOnKafka(h)) {
-      const waited = waitingSince === undefined ? 0 : now() - waitingSince
-      if (waited > kafkaWaitMs) {
-        return fail('CONNECT_WORKER_UNHEALTHY', `worker has waited on Kafka for ${formatDuration(waited)}, longer than --connect-kafka-wait (${formatDuration(kafkaWaitMs)}): a restart helps if the fault is its own (expired credentials): ${h.message.slice(0, MESSAGE_LIMIT)}`)
+      // Measured up to this answer, not to now: an old answer judged later must not grow older.
+      const waited = waitingSince === undefined ? 0 : s.at - waitingSince
+      if (kafkaWaitMs > 0 && !spent && waited > kafkaWaitMs) {
+        overdue = true
+        return fail('CONNECT_WORKER_UNHEALTHY', `worker has waited on Kafka for ${formatDuration(waited)}, longer than --connect-kafka-wait (${formatDuration(kafkaWaitMs)}): ${h.message.slice(0, MESSAGE_LIMIT)}`)
       }
       return pass(`worker waits on Kafka, which a restart would not fix (readiness reports it): ${h.message.slice(0, MESSAGE_LIMIT)}`, { status: h.status, legacy: h.legacy })
     }

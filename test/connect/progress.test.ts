@@ -225,10 +225,33 @@ t.test('a group the coordinator did not answer for: no sample, its window stands
   t.match((await connector(s.a)).body, { healthy: true, progress: { status: 'FILLING', worst: [{ samples: 1 }] } }, 'no -1 samples for an unknown answer')
   await step(s, false)
   await step(s, false)
-  t.match((await connector(s.a)).body, { healthy: true, progress: { partitions: 0 } }, 'unanswered for a whole window: the old samples are no longer judged')
+  t.match((await connector(s.a)).body, { progress: { partitions: 2, status: 'FILLING' } }, 'unanswered for a whole window: the window stands (its sink cannot commit either), never read as consuming')
   s.kafka.unanswered.clear()
+  await step(s, false)
+  await step(s, false)
+  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } }, 'answered again: judged')
+})
+
+t.test('a partition no sample reaches for a whole window while its group answers is no longer judged', async (t) => {
+  const s = await setup(t)
+  await committedAtZero(s)
   for (let i = 0; i < 3; i++) await step(s, false)
-  t.match((await connector(s.a)).body, { progress: { status: 'STALLED' } }, 'answered again: judged on fresh samples')
+  t.match((await connector(s.a)).body, { progress: { status: 'STALLED', partitions: 2 } })
+  // The topic deleted, still listed in `topics`: no end offsets for it any more.
+  s.kafka.ends.delete('orders')
+  s.kafka.topic('orders', 0)
+  for (let i = 0; i < 3; i++) await s.a.agent.runner.runCycle()
+  t.match((await connector(s.a)).body, { progress: { partitions: 0 } }, 'not judged on its old samples for ever')
+})
+
+t.test('a sink whose config is unknown does not stop the others from being judged', async (t) => {
+  const s = await setup(t)
+  await committedAtZero(s)
+  await step(s, false)
+  s.connect.add('new-sink')
+  s.connect.sinkError = new ConnectError('aborted', 'herder busy in a rebalance')
+  for (let i = 0; i < 3; i++) await step(s, false)
+  t.match((await s.a.app.inject({ url: '/status' })).json(), { checks: { 'sink-progress': { ok: false, reason: 'CONNECTOR_STALLED', message: /1 RUNNING sink left out: config not read yet/ } } })
 })
 
 t.test('policy readiness: a STALLED verdict stands through failed samples, for up to a window of them', async (t) => {

@@ -2,7 +2,7 @@
 // waiting on Kafka, how long liveness holds then, and how long readiness waits.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ConnectClient, WorkerHealth } from '../../src/connect/client'
+import { ConnectError, type ConnectClient, type WorkerHealth } from '../../src/connect/client'
 import { connectWorkerChecks, waitsOnKafka } from '../../src/connect/worker'
 import type { Check } from '../../src/core/check'
 
@@ -66,12 +66,52 @@ t.test('liveness holds while the herder waits on Kafka, for --connect-kafka-wait
   clock = 600_000
   t.match(await run(live, 200), { ok: true }, '10 minutes: still within the wait')
   clock = 600_001
-  t.match(await run(live, 200), { ok: false, message: /^worker has waited on Kafka for 600001ms, longer than --connect-kafka-wait \(10m\): a restart helps/ })
+  t.match(await run(live, 200), { ok: false, message: /^worker has waited on Kafka for 600001ms, longer than --connect-kafka-wait \(10m\): Worker was unable/ })
   state.answer = { status: 'starting', message: 'Worker is still starting up.', legacy: false }
   t.match(await run(live, 200), { ok: true }, 'restarted: starting is live')
   state.answer = at('ensuring membership in the cluster')
   clock = 700_000
   t.match(await run(live, 200), { ok: true }, 'a new wait counts from its own start')
+})
+
+t.test('--connect-kafka-wait 0 (the default): liveness holds for as long as the herder waits on Kafka', async (t) => {
+  const state = { answer: at('ensuring membership in the cluster'), delayMs: 0 }
+  let clock = 0
+  const [live] = connectWorkerChecks({ client: client(state), timeoutMs: 200, now: () => clock, kafkaWaitMs: 0 })
+  if (live === undefined) throw new Error('no liveness check')
+  t.match(await run(live, 200), { ok: true })
+  clock = 24 * 3600_000
+  t.match(await run(live, 200), { ok: true, message: /^worker waits on Kafka/ }, 'a day later: still live')
+})
+
+t.test('after the restart --connect-kafka-wait caused, liveness holds until the worker is healthy: never a loop', async (t) => {
+  const state: { answer: WorkerHealth, delayMs: number, down: boolean } = { answer: at('ensuring membership in the cluster'), delayMs: 0, down: false }
+  let clock = 0
+  const c = client(state)
+  const health = c.health
+  c.health = async (signal, waitMs) => {
+    if (state.down) throw new ConnectError('unreachable', 'connect ECONNREFUSED 127.0.0.1:8083')
+    return await health(signal, waitMs)
+  }
+  const [live] = connectWorkerChecks({ client: c, timeoutMs: 200, now: () => clock, kafkaWaitMs: 60_000 })
+  if (live === undefined) throw new Error('no liveness check')
+  t.match(await run(live, 200), { ok: true })
+  clock = 61_000
+  t.match(await run(live, 200), { ok: false, message: /longer than --connect-kafka-wait/ }, 'over the bound: not live, once')
+  state.down = true
+  await run(live, 200)
+  state.down = false
+  clock = 200_000
+  t.match(await run(live, 200), { ok: true, message: /^worker waits on Kafka/ }, 'restarted and still waiting on Kafka: live')
+  clock = 400_000
+  t.match(await run(live, 200), { ok: true }, 'and stays live: one restart per outage at most')
+  state.answer = { status: 'healthy', message: '', legacy: false }
+  await run(live, 200)
+  state.answer = at('ensuring membership in the cluster')
+  clock = 500_000
+  await run(live, 200)
+  clock = 561_000
+  t.match(await run(live, 200), { ok: false }, 'healthy in between: the bound applies to the next wait again')
 })
 
 t.test('readiness waits for a slow but healthy /health; liveness asks GET / meanwhile', async (t) => {
