@@ -41,42 +41,77 @@ export function waitsOnKafka (h: WorkerHealth): boolean {
 /** One /health answer, or its failure, and when it came (monotonic milliseconds). */
 type Settled = ({ readonly health: WorkerHealth } | { readonly error: unknown }) & { readonly at: number }
 
+/** Resolves undefined once `signal` aborts, unless `p` settles first. */
+async function unless<T> (p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  let stop: (() => void) | undefined
+  const aborted = new Promise<undefined>((resolve) => {
+    stop = () => { resolve(undefined) }
+    signal.addEventListener('abort', stop, { once: true })
+    if (signal.aborted) resolve(undefined)
+  })
+  try {
+    return await Promise.race([p, aborted])
+  } finally {
+    if (stop !== undefined) signal.removeEventListener('abort', stop)
+  }
+}
+
+interface HealthCalls {
+  /** This run's /health, shared by the run's checks (one call per run), waited for up to `share` of the deadline. */
+  ask: (signal: AbortSignal, share: number) => Promise<Settled | undefined>
+  /** Starts the long /health that learns what a busy herder is stuck in, unless one is out. */
+  probe: () => void
+  /** The latest answer of either kind, and the long /health's latest outcome. */
+  last: () => Settled | undefined
+  lastProbe: () => Settled | undefined
+}
+
 /**
- * One /health request at a time, bounded by `waitMs` rather than by a run: a run waits for it
- * up to its own share of the deadline, and a later run reads what it said once it ends. Liveness
- * and readiness share it, so the worker sees one call per run.
+ * Two kinds of /health call. Each run asks afresh, bounded by the run, so readiness follows the
+ * worker within a run once it answers again. When that call finds the herder busy, one long call
+ * (up to `waitMs`, past any run, never more than one at a time) waits for Connect's own 10 s
+ * answer, which names the stage the herder is stuck in.
  */
-function healthWatch (client: ConnectClient, waitMs: number, now: () => number, onSettle: (s: Settled) => void): { ask: (signal: AbortSignal) => Promise<Settled | undefined>, last: () => Settled | undefined } {
-  let inFlight: Promise<Settled> | undefined
+function healthCalls (client: ConnectClient, timeoutMs: number, waitMs: number, now: () => number, onSettle: (s: Settled) => void): HealthCalls {
+  let run: Promise<Settled> | undefined
+  let long: Promise<Settled> | undefined
   let last: Settled | undefined
-  function start (): Promise<Settled> {
-    const bound = new AbortController()
-    const timer = setTimeout(() => { bound.abort() }, waitMs)
-    timer.unref()
-    return client.health(bound.signal, waitMs).then((health): Settled => ({ health, at: now() }), (error: unknown): Settled => ({ error, at: now() })).then((s) => {
-      clearTimeout(timer)
-      inFlight = undefined
+  let lastProbe: Settled | undefined
+  async function call (signal: AbortSignal, wait?: number): Promise<Settled> {
+    const s: Settled = await client.health(signal, wait).then((health) => ({ health, at: now() }), (error: unknown) => ({ error, at: now() }))
+    // A run's own call cut short by its deadline says nothing; anything else is news.
+    if (!('error' in s && signal.aborted)) {
       last = s
       onSettle(s)
-      return s
-    })
+    }
+    return s
   }
   return {
-    ask: async (signal) => {
-      const answer = inFlight ??= start()
-      let stop: (() => void) | undefined
-      const aborted = new Promise<undefined>((resolve) => {
-        stop = () => { resolve(undefined) }
-        signal.addEventListener('abort', stop, { once: true })
-        if (signal.aborted) resolve(undefined)
+    ask: async (signal, share) => {
+      run ??= within(signal, timeoutMs * READY_SHARE, async (bound) => await call(bound)).finally(() => { run = undefined })
+      return await within(signal, timeoutMs * share, async (bound) => {
+        const s = await unless(run as Promise<Settled>, bound)
+        // The worker answers again: a long call's old silence no longer speaks for it.
+        if (s !== undefined && 'health' in s) lastProbe = undefined
+        // Cut short by our own deadline: no answer within the share.
+        return s !== undefined && 'error' in s && s.error instanceof ConnectError && s.error.kind === 'aborted' ? undefined : s
       })
-      try {
-        return await Promise.race([answer, aborted])
-      } finally {
-        if (stop !== undefined) signal.removeEventListener('abort', stop)
-      }
+    },
+    probe: () => {
+      if (long !== undefined) return
+      const bound = new AbortController()
+      const timer = setTimeout(() => { bound.abort() }, waitMs)
+      timer.unref()
+      long = call(bound.signal, waitMs).then((s) => {
+        lastProbe = s
+        return s
+      }).finally(() => {
+        clearTimeout(timer)
+        long = undefined
+      })
     },
     last: () => last,
+    lastProbe: () => lastProbe,
   }
 }
 
@@ -127,7 +162,7 @@ export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink
   /** --connect-kafka-wait failed liveness once; after the restart that followed, hold until healthy. */
   let overdue = false
   let spent = false
-  const watch = healthWatch(client, waitMs, now, (s) => {
+  const calls = healthCalls(client, timeoutMs, waitMs, now, (s) => {
     // Kept as answers arrive, not as runs read them, so neither the start nor the end of a wait
     // is late or lost.
     if ('health' in s) {
@@ -145,7 +180,7 @@ export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink
     }
   })
   async function ask (signal: AbortSignal, share: number): Promise<Settled | undefined> {
-    const s = await within(signal, timeoutMs * share, async (bound) => await watch.ask(bound))
+    const s = await calls.ask(signal, share)
     // "Live" as liveness means it: a worker waiting on Kafka is up (the Kafka alerts speak for it).
     if (s !== undefined) sink?.workerUp('health' in s && (s.health.status !== 'unhealthy' || waitsOnKafka(s.health)))
     return s
@@ -166,22 +201,25 @@ export function connectWorkerChecks ({ client, timeoutMs, now, kafkaWaitMs, sink
     return h.status === 'unhealthy' ? fail('CONNECT_WORKER_UNHEALTHY', describe(h)) : pass(describe(h), { status: h.status, legacy: h.legacy })
   }
 
-  /** /health is still out: the worker lives if GET / answers, unless its last /health said otherwise. */
+  /** /health gave no answer within the share: the worker lives if GET / answers, unless what the herder is stuck in says otherwise. */
   async function busy (signal: AbortSignal): Promise<CheckResult> {
+    calls.probe()
     try {
       await client.root(signal)
     } catch (err) {
       sink?.workerUp(false)
       return liveDespite(failed(err))
     }
-    const last = watch.last()
-    if (last !== undefined && 'error' in last && last.error instanceof ConnectError && last.error.kind === 'aborted') {
+    const probed = calls.lastProbe()
+    if (probed !== undefined && 'error' in probed && probed.error instanceof ConnectError && probed.error.kind === 'aborted') {
       // A real worker answers within its own 10 s; no answer in our longer wait is a wedged REST layer.
       return fail('CONNECT_WORKER_UNHEALTHY', `/health gave no answer within ${formatDuration(waitMs)}, though GET / answers`)
     }
+    const last = calls.last()
     if (last !== undefined && 'health' in last) {
+      // What the herder was last seen stuck in speaks for it, either way.
       const verdict = live(last)
-      if (!verdict.ok) return verdict
+      if (!verdict.ok || waitsOnKafka(last.health)) return verdict
     }
     return pass(`worker answers GET /; its herder is busy: /health has not answered within ${formatDuration(timeoutMs * LIVE_SHARE)} (readiness reports it)`)
   }

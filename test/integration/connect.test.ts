@@ -204,11 +204,12 @@ t.test('a herder busy past the run: live while GET / answers, unless its late /h
   t.equal(first.status, 200, 'no answer yet, GET / answers: live')
   t.match((await a.app.inject({ url: '/status' })).json(), { checks: { 'connect-worker': { ok: true, message: /^worker answers GET \/; its herder is busy/ } } })
   t.match((await a.app.inject({ url: '/readyz' })).body, '[-]connect-ready failed: TIMEOUT: /health gave no answer within')
+  t.equal(w.count('/health'), asked + 2, 'the run\'s own /health, and one long one to learn what the herder is stuck in')
   await run(a, '/livez')
-  t.equal(w.count('/health'), asked + 1, 'one /health at a time: a run while it is out asks nothing new')
+  t.equal(w.count('/health'), asked + 3, 'a run while the long one is out adds only its own')
   await sleep(TIMEOUT * 2)
   t.equal((await run(a, '/livez')).status, 200, 'the late answer named a Kafka stage: still live')
-  t.equal(w.count('/health'), asked + 2, 'once it has answered, the next run asks again')
+  t.equal(w.count('/health'), asked + 5, 'once the long one has answered, the next busy run starts another')
 
   // A zombie: the herder is stuck in a connector's own code; its late /health says so.
   w.healthStage = 'stopping connector orders-sink'
@@ -231,6 +232,19 @@ t.test('a herder busy past the run: live while GET / answers, unless its late /h
   await sleep(TIMEOUT * 4)
   t.equal((await run(a, '/livez')).status, 200, 'back by itself')
   t.equal((await run(a, '/readyz')).status, 200)
+})
+
+t.test('a /health that hung: readiness follows the worker within a run once it answers, not after the long call ends', async (t) => {
+  const w = await worker()
+  t.teardown(async () => { await w.stop() })
+  const a = await agentFor(w)
+  t.teardown(a.close)
+  t.equal((await run(a, '/readyz')).status, 200)
+  w.health = 'hang'
+  t.equal((await run(a, '/readyz')).status, 503)
+  t.equal((await run(a, '/livez')).status, 200, 'GET / answers: live')
+  w.health = 'healthy'
+  t.equal((await run(a, '/readyz')).status, 200, 'the next run asks afresh (the long call is still out, for up to 15 s)')
 })
 
 t.test('/health 404 (issue 11 #3): judged by /health as soon as it answers; a 404 after that fails', async (t) => {
