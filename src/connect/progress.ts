@@ -48,7 +48,7 @@ export interface ProgressDeps {
 const LISTED = 5
 /** The share of the run's deadline a sample may take. */
 const SAMPLE_SHARE = 0.9
-/** Connector states in which a sink is meant to be consuming; the rest reset its windows. */
+/** The connector state in which a sink is meant to be consuming, and is sampled. */
 const CONSUMING = 'RUNNING'
 
 interface Sink extends SinkConfig { readonly name: string }

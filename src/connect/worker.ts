@@ -1,6 +1,6 @@
 import { formatDuration } from '../config/duration'
 import { fail, pass, type Check, type CheckResult } from '../core/check'
-import { within } from '../core/within'
+import { ABORTED, orAborted, within } from '../core/within'
 import { ConnectError, type ConnectClient, type WorkerHealth } from './client'
 import { REASON_BY_KIND } from './reasons'
 
@@ -41,21 +41,6 @@ export function waitsOnKafka (h: WorkerHealth): boolean {
 /** One /health answer, or its failure, and when it came (monotonic milliseconds). */
 type Settled = ({ readonly health: WorkerHealth } | { readonly error: unknown }) & { readonly at: number }
 
-/** Resolves undefined once `signal` aborts, unless `p` settles first. */
-async function unless<T> (p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  let stop: (() => void) | undefined
-  const aborted = new Promise<undefined>((resolve) => {
-    stop = () => { resolve(undefined) }
-    signal.addEventListener('abort', stop, { once: true })
-    if (signal.aborted) resolve(undefined)
-  })
-  try {
-    return await Promise.race([p, aborted])
-  } finally {
-    if (stop !== undefined) signal.removeEventListener('abort', stop)
-  }
-}
-
 interface HealthCalls {
   /** This run's /health, shared by the run's checks (one call per run), waited for up to `share` of the deadline. */
   ask: (signal: AbortSignal, share: number) => Promise<Settled | undefined>
@@ -90,7 +75,8 @@ function healthCalls (client: ConnectClient, timeoutMs: number, waitMs: number, 
     ask: async (signal, share) => {
       run ??= within(signal, timeoutMs * READY_SHARE, async (bound) => await call(bound)).finally(() => { run = undefined })
       return await within(signal, timeoutMs * share, async (bound) => {
-        const s = await unless(run as Promise<Settled>, bound)
+        const answer = await orAborted(bound, run as Promise<Settled>)
+        const s = answer === ABORTED ? undefined : answer
         // The worker answers again: a long call's old silence no longer speaks for it.
         if (s !== undefined && 'health' in s) lastProbe = undefined
         // Cut short by our own deadline: no answer within the share.

@@ -18,3 +18,24 @@ export async function within<T> (signal: AbortSignal, ms: number, fn: (bound: Ab
   }
 }
 
+
+/** What orAborted gives when the signal won. */
+export const ABORTED: unique symbol = Symbol('aborted')
+
+/**
+ * `p`'s value, or ABORTED as soon as `signal` aborts (at once if it already has). The listener is
+ * removed either way, so a long-lived signal collects none.
+ */
+export async function orAborted<T> (signal: AbortSignal, p: Promise<T>): Promise<T | typeof ABORTED> {
+  let stop: (() => void) | undefined
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    stop = () => { resolve(ABORTED) }
+    signal.addEventListener('abort', stop, { once: true })
+    if (signal.aborted) resolve(ABORTED)
+  })
+  try {
+    return await Promise.race([p, aborted])
+  } finally {
+    if (stop !== undefined) signal.removeEventListener('abort', stop)
+  }
+}

@@ -62,14 +62,18 @@ declare module 'kafkajs/src/cluster' {
   import type Broker from 'kafkajs/src/broker'
   class Cluster {
     constructor (opts: Record<string, unknown>)
-    targetTopics: Set<string>
+    /** The broker pool behind the cluster: every broker it builds, and the broker list of the last Metadata answer. */
+    brokerPool: {
+      createBroker: (options: Record<string, unknown>) => Broker
+      findConnectedBroker: () => Promise<Broker>
+      /** By node id. */
+      readonly brokers: Readonly<Record<string, Broker>>
+    }
     connect (): Promise<void>
     disconnect (): Promise<void>
     refreshMetadata (): Promise<void>
     refreshMetadataIfNecessary (): Promise<void>
     findBroker (opts: { nodeId: number }): Promise<Broker>
-    findGroupCoordinatorMetadata (opts: { groupId: string, coordinatorType: number }): Promise<{ coordinator: { nodeId: number } }>
-    findTopicPartitionMetadata (topic: string): Array<{ partitionId: number, leader: number }>
   }
   export = Cluster
 }

@@ -55,19 +55,6 @@ interface MetadataAnswer {
   }>
 }
 
-/** kafkajs internals beyond kafkajs-internals.d.ts: the broker pool behind a Cluster. */
-interface BrokerPool {
-  /** Builds every broker of the pool, the seed broker too. */
-  createBroker: (options: Record<string, unknown>) => Broker
-  findConnectedBroker: () => Promise<Broker>
-  /** By node id: the broker list of the last Metadata answer. */
-  readonly brokers: Readonly<Record<string, Broker>>
-}
-
-function poolOf (cluster: Cluster): BrokerPool {
-  return (cluster as unknown as { brokerPool: BrokerPool }).brokerPool
-}
-
 /**
  * Metadata for exactly `topics` (none: the broker list alone), its answer read leniently: a
  * topic's or a partition's error code is data, not a throw for the whole answer. kafkajs itself
@@ -92,7 +79,7 @@ async function metadata (broker: Broker, topics: readonly string[]): Promise<Met
  * given instead, none here: the broker list, which is all the pool needs.
  */
 function namedTopicsOnly (cluster: Cluster): void {
-  const pool = poolOf(cluster)
+  const pool = cluster.brokerPool
   const create = pool.createBroker
   pool.createBroker = (options) => {
     const broker = create(options)
@@ -229,7 +216,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
 
   /** The group's coordinator, asked of any broker; undefined when the answer is an error code. */
   async function findCoordinator (cluster: Cluster, groupId: string): Promise<number | undefined> {
-    const broker = await poolOf(cluster).findConnectedBroker()
+    const broker = await cluster.brokerPool.findConnectedBroker()
     const req = broker.lookupRequest(apiKeys.GroupCoordinator as number, requests.GroupCoordinator)({ groupId, coordinatorType: GROUP_KEY })
     const raw = await broker.connectionPool.send(lenient(req)) as { errorCode?: number, coordinator?: { nodeId: number } }
     return groupFailed('FindCoordinator', groupId, raw.errorCode) ? undefined : raw.coordinator?.nodeId
@@ -248,7 +235,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
 
   /** A coordinator or leader the broker list does not have yet (it joined since): the list is refreshed first. */
   async function brokerFor (cluster: Cluster, nodeId: number): Promise<Broker> {
-    if (!(String(nodeId) in poolOf(cluster).brokers)) await cluster.refreshMetadata()
+    if (!(String(nodeId) in cluster.brokerPool.brokers)) await cluster.refreshMetadata()
     return await cluster.findBroker({ nodeId })
   }
 
@@ -300,7 +287,7 @@ export function createKafkajsOffsetsClient (opts: OffsetsClientOptions & { reado
     }),
     endOffsets: async (topics, signal) => topics.length === 0 ? [] : await call(signal, async (cluster) => {
       // Exactly this sample's topics, so a deleted one is not asked for forever.
-      const byLeader = partitionsByLeader(await metadata(await poolOf(cluster).findConnectedBroker(), topics))
+      const byLeader = partitionsByLeader(await metadata(await cluster.brokerPool.findConnectedBroker(), topics))
       const out: PartitionOffset[] = []
       await Promise.all([...byLeader].map(async ([nodeId, perTopic]) => {
         const broker = await brokerFor(cluster, nodeId)

@@ -1,3 +1,4 @@
+import { ABORTED, orAborted } from '../core/within'
 import { BrokerError } from './client'
 
 /**
@@ -6,15 +7,11 @@ import { BrokerError } from './client'
  * the race never becomes an unhandled rejection.
  */
 export async function raceAbort<T> (signal: AbortSignal, attempt: Promise<T>): Promise<T> {
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new BrokerError('aborted', 'deadline passed')) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
   try {
-    return await Promise.race([attempt, aborted])
+    const r = await orAborted(signal, attempt)
+    if (r === ABORTED) throw new BrokerError('aborted', 'deadline passed')
+    return r
   } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
     attempt.catch(() => {})
   }
 }

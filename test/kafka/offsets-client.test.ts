@@ -3,12 +3,26 @@
 // costs a call no more than its signal allows and the client recovers by itself.
 import t from 'tap'
 import { Kafka, logLevel } from 'kafkajs'
-import { createKafkajsOffsetsClient } from '../../src/kafka/seam'
+import { createKafkajsOffsetsClient, type OffsetsClient } from '../../src/kafka/seam'
+import type { Tap } from '../helpers/real-kafka'
 import { createLogger } from '../../src/log/logger'
 import { freePort } from '../helpers/cli'
 import { MockCluster } from '../helpers/mock-cluster'
 
 const OFFSET_FETCH = 9
+
+/** A client bootstrapped from broker 1 of `mc`, recording the APIs it sends, closed at teardown. */
+function clientOf (t: Tap, mc: MockCluster): { client: OffsetsClient, apis: string[] } {
+  const apis: string[] = []
+  const client = createKafkajsOffsetsClient({
+    access: { brokers: [mc.address(1)], clientId: 'healthz', tls: undefined, sasl: undefined },
+    timeoutMs: 2000,
+    logger: createLogger('silent'),
+    onRequest: (api) => { apis.push(api) },
+  })
+  t.teardown(client.close)
+  return { client, apis }
+}
 
 t.test('a sample: end offsets per leader, committed offsets per group, bounded by a signal, recovering', async (t) => {
   const mc = await MockCluster.start(3)
@@ -20,14 +34,7 @@ t.test('a sample: end offsets per leader, committed offsets per group, bounded b
   await producer.connect()
   await producer.send({ topic: 'orders', messages: [0, 1, 2, 3, 4, 5, 0, 1].map((partition) => ({ partition, value: 'x' })) })
   await producer.disconnect()
-  const apis: string[] = []
-  const client = createKafkajsOffsetsClient({
-    access: { brokers: [mc.address(1)], clientId: 'healthz', tls: undefined, sasl: undefined },
-    timeoutMs: 2000,
-    logger: createLogger('silent'),
-    onRequest: (api) => { apis.push(api) },
-  })
-  t.teardown(client.close)
+  const { client, apis } = clientOf(t, mc)
   const signal = (): AbortSignal => AbortSignal.timeout(3000)
 
   const ends = await client.endOffsets(['orders'], signal())
@@ -77,14 +84,7 @@ t.test('a sample: end offsets per leader, committed offsets per group, bounded b
 t.test('committed offsets and group states asked together: one FindCoordinator per group', async (t) => {
   const mc = await MockCluster.start(3)
   t.teardown(async () => { await mc.stop() })
-  const apis: string[] = []
-  const client = createKafkajsOffsetsClient({
-    access: { brokers: [mc.address(1)], clientId: 'healthz', tls: undefined, sasl: undefined },
-    timeoutMs: 2000,
-    logger: createLogger('silent'),
-    onRequest: (api) => { apis.push(api) },
-  })
-  t.teardown(client.close)
+  const { client, apis } = clientOf(t, mc)
   const groups = ['connect-a', 'connect-b', 'connect-c']
   // As the sink progress check samples: both at once (the mock may not speak DescribeGroups).
   await Promise.all([
