@@ -265,7 +265,9 @@ forEachKafkaVersion(t, 'broker checks', async (t, version) => {
     const timedOut = await gaveUp
     t.equal(timedOut.status, 503, '/prestop gave up after --prestop-timeout')
     t.match(timedOut.body, /^gave up after 3\.\ds \(--prestop-timeout 3000ms\): stopping broker 1 would leave \d+ partitions? below min\.insync\.replicas: /)
-    t.match(timedOut.body, new RegExp(`${topic}-0 \\(ISR (1,2|2,1); min 2\\)`), 'names the partition, its ISR and the min from the topic config')
+    // Which of the topic's partitions is still behind when the wait ends depends on how far node 3
+    // has caught up by then (a CI run once saw only partition 1 left): any of them will do.
+    t.match(timedOut.body, new RegExp(`${topic}-\\d+ \\(ISR (1,2|2,1); min 2\\)`), 'names the partition, its ISR and the min from the topic config')
     // It catches up first (it gets less data), so its place is the line /prestop logged when it began to wait.
     t.match(hasty.output, new RegExp(`preStop: waiting before the broker stops: .*${byDefault}-0 \\(ISR (1,2|2,1); min 2\\)`), 'and the min of a topic without its own, from the cluster default (not the agent\'s fallback of 1)')
 
